@@ -1,0 +1,241 @@
+"""The ``hankekg`` command: one subcommand per stage, each a thin call into it.
+
+Exit codes are a contract: 0 everything built and conforms, 1 the graph has SHACL
+violations, 2 an input or a command failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hankekg import __version__
+from hankekg.errors import HankekgError
+from hankekg.namespaces import DEFAULT_DATA_BASE
+
+app = typer.Typer(
+    name="hankekg",
+    help=(
+        "Build a linked-data knowledge graph of ESF social-inclusion projects in Finland "
+        "from Sokra project cards.\n\n"
+        "Start with `hankekg build` (reads data/cards/*.txt, writes dist/hankekg.ttl and "
+        "dist/report/), look at one card with `hankekg parse data/cards/S21684.txt`, and "
+        "check any graph with `hankekg validate dist/hankekg.ttl`.\n\n"
+        "Exit codes: 0 built and conforms, 1 SHACL violations, 2 input or command failed."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_ERROR = 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"hankekg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Options for every command."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)], force=True
+    )
+
+
+def _fail(error: Exception) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {error}")
+    return typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def build(
+    data_dir: Annotated[Path, typer.Argument(help="Folder with cards/ and reference/.")] = Path("data"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the graph and report go.")] = Path("dist"),
+    base: Annotated[str, typer.Option(help="Base IRI of the data (projects, organisations, …).")] = DEFAULT_DATA_BASE,
+) -> None:
+    """Build the graph: read and repair every card in DATA_DIR/cards, map it to RDF,
+    validate it against shapes/, and write OUT/hankekg.ttl and OUT/report/.
+
+    One bad card never stops the others; every problem is listed at the end and in
+    OUT/report/problems.csv.
+    """
+    from hankekg import pipeline
+    from hankekg.publish.dumps import union, write_turtle
+    from hankekg.publish.report import write_report
+
+    if not data_dir.is_dir():
+        raise _fail(HankekgError("no such data folder", data_dir))
+    files = pipeline.card_files(data_dir)
+    if not files:
+        err.print(f"[yellow]no cards in {data_dir / 'cards'} (*.txt)[/]")
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.fields[current]}"), console=err, transient=True,
+        ) as progress:
+            task = progress.add_task("reading cards", total=len(files), current="")
+            result = pipeline.build(
+                data_dir, base, advance=lambda p: progress.update(task, advance=1, current=p.name)
+            )
+        graph = union(result.dataset)
+        write_turtle(graph, out_dir / "hankekg.ttl")
+        summary = write_report(result, out_dir / "report", len(graph))
+    except HankekgError as error:
+        raise _fail(error) from error
+    _print_summary(result, summary, out_dir)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_summary(result, s: dict, out_dir: Path) -> None:
+    table = Table(title="hankekg build", show_header=False, box=None, pad_edge=False)
+    table.add_row("cards", f"{s['cards_built']} built, {s['cards_failed']} failed, of {s['cards_read']}")
+    table.add_row("graph", f"{s['triples']:,} triples, {s['projects']} projects → {out_dir / 'hankekg.ttl'}")
+    verdict = "[green]conforms[/]" if s["conforms"] else f"[red]{s['violations']} violations[/]"
+    table.add_row("shapes", f"{verdict}; {s['warnings']} warnings, {s['infos']} infos")
+    if s["fields_expected"]:
+        share = 100 * s["fields_filled"] / s["fields_expected"]
+        table.add_row("completeness", f"{s['fields_filled']}/{s['fields_expected']} card fields filled ({share:.0f} %)")
+    table.add_row("OCR repairs", f"{s['repairs']} words (report/repairs.csv)")
+    table.add_row("set aside", f"{s['garbage_lines']} logo lines, {s['unmapped_lines']} unmapped lines (report/unmapped.csv)")
+    table.add_row("report", str(out_dir / "report"))
+    out.print(table)
+    failures = [(str(o.path), o.error) for o in result.outcomes if o.error]
+    if failures or result.problems:
+        out.print(f"\n[bold]problems[/] ({len(failures) + len(result.problems)}):")
+        for _, error in failures:
+            out.print(f"  [red]error[/]   {error}", highlight=False)
+        for p in result.problems:
+            colour = "red" if p.severity == "error" else "yellow"
+            out.print(f"  [{colour}]{p.severity:<7}[/] {p}", highlight=False)
+    for row in result.validation.violations[:20]:
+        out.print(f"  [red]violation[/] {row.focus} {row.path or ''}: {row.message}", highlight=False)
+
+
+@app.command()
+def parse(
+    card: Annotated[Path, typer.Argument(help="A card file (OCR text).", exists=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json (the documented JSON form) or text.")] = "text",
+    data_dir: Annotated[Path, typer.Option(help="Data folder whose reference/ the repair uses.")] = Path("data"),
+    raw: Annotated[bool, typer.Option(help="Skip the ä/ö repair: show the card as OCR left it.")] = False,
+) -> None:
+    """Show what the parser extracted from one card, with repairs and unmapped lines.
+
+    `--format json` prints the JSON form documented in README.md (keys code, name,
+    start, end, funders, funding_eur, implementers, target_groups, …).
+    """
+    from hankekg import paths
+    from hankekg.cards.jsonform import card_to_dict, card_to_json
+    from hankekg.cards.parse import parse_card
+    from hankekg.cards.read import read_card
+    from hankekg.cards.repair import Repairer
+
+    if fmt not in ("json", "text"):
+        raise _fail(HankekgError(f"unknown format {fmt!r}: use json or text"))
+    try:
+        if raw:
+            text, encoding = read_card(card)
+            parsed = parse_card(text, card.name, encoding)
+        else:
+            from hankekg.pipeline import read_one
+
+            parsed = read_one(card, Repairer(paths.reference_dir(data_dir)))
+    except (HankekgError, OSError) as error:
+        raise _fail(error if isinstance(error, HankekgError) else HankekgError(error.strerror, card)) from error
+    if fmt == "json":
+        sys.stdout.write(card_to_json(parsed) + "\n")
+    else:
+        _print_card(card_to_dict(parsed))
+    if any(p.severity == "error" for p in parsed.problems):
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _print_card(d: dict) -> None:
+    table = Table(show_header=False, box=None)
+    for key, value in d.items():
+        if key in ("repairs", "unmapped", "garbage", "problems"):
+            continue
+        if isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False, indent=1)
+        table.add_row(f"[bold]{key}[/]", "" if value is None else str(value))
+    out.print(table)
+    out.print(f"\n[bold]repairs[/] ({len(d['repairs'])}): " + ", ".join(
+        f"{r['before']}→{r['after']} (l.{r['line']})" for r in d["repairs"]), highlight=False)
+    for key in ("garbage", "unmapped"):
+        out.print(f"[bold]{key}[/] ({len(d[key])} lines): " + " | ".join(
+            f"{x['line']}: {x['text']}" for x in d[key]), highlight=False)
+    for p in d["problems"]:
+        out.print(f"[yellow]{p['severity']}[/] line {p['line']}: {p['message']}", highlight=False)
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Argument(help="A graph file (Turtle, N-Triples, TriG, JSON-LD…).")] = Path(
+        "dist/hankekg.ttl"
+    ),
+    report: Annotated[
+        Path | None, typer.Option(help="Write the sh:ValidationReport here as Turtle.")
+    ] = None,
+) -> None:
+    """Validate a graph against shapes/ with pyshacl.
+
+    Prints per project how many card fields are filled out of those expected, then
+    every violation. Exit 0 conforms (warnings and infos allowed), 1 violations,
+    2 the graph could not be read.
+    """
+    from rdflib import Dataset
+    from rdflib.util import guess_format
+
+    from hankekg.publish.dumps import union, write_turtle
+    from hankekg.validate.run import validate as run_validation
+
+    if not graph.is_file():
+        raise _fail(HankekgError("no such graph file", graph))
+    try:
+        ds = Dataset()
+        ds.parse(graph, format=guess_format(str(graph)) or "turtle")
+        outcome = run_validation(union(ds))
+    except HankekgError as error:
+        raise _fail(error) from error
+    except Exception as error:  # a parser error from rdflib: say which file
+        raise _fail(HankekgError(f"cannot read graph: {error}", graph)) from error
+    table = Table(title="completeness (card fields filled / expected)")
+    for col in ("project", "filled", "missing (expected)", "missing (nice to have)"):
+        table.add_column(col)
+    for c in outcome.completeness:
+        table.add_row(c.identifier, f"{len(c.filled)}/{c.expected}", ", ".join(c.missing_expected),
+                      ", ".join(c.missing_nice))
+    out.print(table)
+    for row in outcome.violations:
+        out.print(f"[red]violation[/] {row.focus} {row.path or ''}: {row.message}", highlight=False)
+    counts = {s: sum(1 for r in outcome.rows if r.severity == s) for s in ("Violation", "Warning", "Info")}
+    verdict = "[green]conforms[/]" if outcome.conforms else "[red]does not conform[/]"
+    out.print(f"{verdict}: {counts['Violation']} violations, {counts['Warning']} warnings, {counts['Info']} infos")
+    if report:
+        write_turtle(outcome.report, report)
+        out.print(f"report: {report}")
+    raise typer.Exit(0 if outcome.conforms else 1)
+
+
+def main() -> None:
+    """Entry point of the ``hankekg`` console script."""
+    app()

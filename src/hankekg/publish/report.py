@@ -1,0 +1,106 @@
+"""The build report in dist/report/: everything a person should look at after a build.
+
+Files (all UTF-8; CSV with a header row):
+
+- ``validation.ttl``   the standard ``sh:ValidationReport`` of pyshacl
+- ``results.csv``      one row per SHACL result: severity, focus, path, shape, field, message, value
+- ``completeness.csv`` one row per project: code, filled, expected, missing expected / nice-to-have fields
+- ``repairs.csv``      every OCR diacritic repair: file, line, before, after, reason
+- ``unmapped.csv``     every source line that is not a field value: file, line, kind (garbage | unmapped), text
+- ``problems.csv``     every input problem: file, line, severity, kind, message
+- ``conflicts.csv``    values on which two sources disagree (filled once registry records are merged)
+- ``summary.json``     the counts of the terminal summary
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from hankekg.pipeline import BuildResult
+from hankekg.publish.dumps import turtle_bytes
+from hankekg.publish.files import write_atomic, write_text_atomic
+
+
+def _csv(header: list[str], rows) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def summary(result: BuildResult, triples: int) -> dict:
+    """The counts shown on the terminal and in summary.json."""
+    rows = result.validation.rows
+    comp = result.validation.completeness
+    return {
+        "cards_read": len(result.outcomes),
+        "cards_built": len(result.cards),
+        "cards_failed": sum(1 for o in result.outcomes if o.error),
+        "problems": len(result.problems),
+        "input_errors": sum(1 for o in result.outcomes if o.error)
+        + sum(1 for p in result.problems if p.severity == "error"),
+        "triples": triples,
+        "projects": len(comp),
+        "conforms": result.validation.conforms,
+        "violations": sum(1 for r in rows if r.severity == "Violation"),
+        "warnings": sum(1 for r in rows if r.severity == "Warning"),
+        "infos": sum(1 for r in rows if r.severity == "Info"),
+        "repairs": sum(len(c.repairs) for c in result.cards),
+        "unmapped_lines": sum(len(c.unmapped) for c in result.cards),
+        "garbage_lines": sum(len(c.garbage) for c in result.cards),
+        "fields_filled": sum(len(c.filled) for c in comp),
+        "fields_expected": sum(c.expected for c in comp),
+        "exit_code": result.exit_code,
+    }
+
+
+def write_report(result: BuildResult, folder: Path, triples: int) -> dict:
+    """Write the report files into ``folder``; returns the summary."""
+    v = result.validation
+    write_atomic(folder / "validation.ttl", turtle_bytes(v.report))
+    write_text_atomic(
+        folder / "results.csv",
+        _csv(
+            ["severity", "focus", "path", "shape", "field", "message", "value"],
+            ((r.severity, r.focus, r.path or "", r.shape, r.field or "", r.message, r.value or "") for r in v.rows),
+        ),
+    )
+    write_text_atomic(
+        folder / "completeness.csv",
+        _csv(
+            ["code", "filled", "expected", "missing_expected", "missing_nice_to_have", "project"],
+            (
+                (c.identifier, len(c.filled), c.expected, " ".join(c.missing_expected),
+                 " ".join(c.missing_nice), c.project)
+                for c in v.completeness
+            ),
+        ),
+    )
+    cards = result.cards
+    write_text_atomic(
+        folder / "repairs.csv",
+        _csv(["file", "line", "before", "after", "reason"],
+             ((c.source, r.line, r.before, r.after, r.reason) for c in cards for r in c.repairs)),
+    )
+    write_text_atomic(
+        folder / "unmapped.csv",
+        _csv(["file", "line", "kind", "text"],
+             ((c.source, s.line, s.kind, s.text) for c in cards
+              for s in sorted((*c.unmapped, *c.garbage), key=lambda s: s.line))),
+    )
+    problems = [
+        (str(o.path), o.error.line or "", "error", type(o.error).__name__, o.error.message)
+        for o in result.outcomes if o.error
+    ] + [(p.path, p.line or "", p.severity, p.kind, p.message) for p in result.problems]
+    write_text_atomic(folder / "problems.csv", _csv(["file", "line", "severity", "kind", "message"], problems))
+    write_text_atomic(
+        folder / "conflicts.csv",
+        _csv(["code", "field", "source_a", "value_a", "source_b", "value_b"], []),
+    )
+    data = summary(result, triples)
+    write_text_atomic(folder / "summary.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return data

@@ -1,0 +1,141 @@
+"""Validate a graph against shapes/ and turn the SHACL report into rows.
+
+pyshacl is the reference engine. Results are data: one :class:`ResultRow` per
+``sh:ValidationResult``, and per project the completeness fields filled out of the
+fields expected (the shapes in the ``Completeness`` group name their card field in
+``sh:name``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from hankekg.namespaces import EURIO
+from hankekg.validate.shapes import COMPLETENESS_GROUP, load_ontology, load_shapes
+
+log = logging.getLogger(__name__)
+
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True, order=True)
+class ResultRow:
+    """One SHACL validation result, in plain values."""
+
+    severity: str
+    focus: str
+    path: str | None
+    shape: str
+    message: str
+    value: str | None
+    field: str | None  # the card field of a completeness shape, else None
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How much of a card a project has: fields filled out of those expected."""
+
+    project: str
+    identifier: str
+    filled: tuple[str, ...]
+    missing_expected: tuple[str, ...]  # sh:Warning: a user expects them
+    missing_nice: tuple[str, ...]  # sh:Info: nice to have
+
+    @property
+    def expected(self) -> int:
+        return len(self.filled) + len(self.missing_expected) + len(self.missing_nice)
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    conforms: bool  # no sh:Violation
+    rows: tuple[ResultRow, ...]
+    completeness: tuple[Completeness, ...]
+    report: Graph
+
+    @property
+    def violations(self) -> tuple[ResultRow, ...]:
+        return tuple(r for r in self.rows if r.severity == "Violation")
+
+
+def completeness_fields(shapes: Graph) -> dict[URIRef, tuple[str, str]]:
+    """Completeness shape → (card field, severity name), from the shapes graph."""
+    fields = {}
+    for shape in shapes.subjects(SH.group, COMPLETENESS_GROUP):
+        name = shapes.value(shape, SH.name)
+        severity = shapes.value(shape, SH.severity, default=SH.Violation)
+        fields[shape] = (str(name), SEVERITIES[severity])
+    return fields
+
+
+def validate(data: Graph) -> ValidationOutcome:
+    """Validate ``data`` with pyshacl against every shape in shapes/."""
+    shapes = load_shapes()
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=load_ontology(),
+        inference="none",
+        allow_warnings=True,
+        allow_infos=True,
+        advanced=True,
+    )
+    fields = completeness_fields(shapes)
+    rows = tuple(sorted(_rows(report, fields)))
+    log.info("validated: %d results, conforms=%s", len(rows), conforms)
+    return ValidationOutcome(
+        conforms=not any(r.severity == "Violation" for r in rows),
+        rows=rows,
+        completeness=_completeness(data, rows, fields),
+        report=report,
+    )
+
+
+def _rows(report: Graph, fields: dict[URIRef, tuple[str, str]]):
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        shape = report.value(result, SH.sourceShape)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        message = report.value(result, SH.resultMessage)
+        yield ResultRow(
+            severity=SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation"),
+            focus=str(report.value(result, SH.focusNode)),
+            path=_n3(path) if path is not None else None,
+            shape=str(shape),
+            message=str(message) if message is not None else "",
+            value=_n3(value) if value is not None else None,
+            field=fields.get(shape, (None,))[0],
+        )
+
+
+def _n3(term) -> str:
+    if isinstance(term, (URIRef, Literal)):
+        return str(term)
+    return term.n3()
+
+
+def _completeness(data: Graph, rows, fields) -> tuple[Completeness, ...]:
+    missing: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row.field:
+            missing.setdefault(row.focus, {})[row.field] = row.severity
+    out = []
+    all_fields = sorted({f for f, _ in fields.values()})
+    for project in sorted(data.subjects(RDF.type, EURIO.Project)):
+        gone = missing.get(str(project), {})
+        ident = data.value(project, URIRef("http://purl.org/dc/terms/identifier"))
+        out.append(
+            Completeness(
+                project=str(project),
+                identifier=str(ident) if ident else str(project),
+                filled=tuple(f for f in all_fields if f not in gone),
+                missing_expected=tuple(sorted(f for f, s in gone.items() if s == "Warning")),
+                missing_nice=tuple(sorted(f for f, s in gone.items() if s != "Warning")),
+            )
+        )
+    return tuple(out)
