@@ -1,0 +1,5 @@
+"""``python -m hankekg``: the same as the ``hankekg`` command."""
+
+from hankekg.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""A card maps to exactly the triples of a hand-written golden graph."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from hankekg.iris import Minter
+from hankekg.model import Card, Funder, Implementer, Links, Output, Repair, Role, TargetGroups
+from hankekg.namespaces import HK
+from hankekg.paths import bundled_reference_dir
+from hankekg.rdf.mapping import DATA_GRAPH, PROVENANCE_GRAPH, CardMapper, decimal_literal, new_dataset
+from hankekg.resolve.resolver import Resolver
+
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "small-card.ttl"
+
+CARD = Card(
+    source="S10001.txt",
+    encoding="utf-8",
+    code="S10001",
+    name="Pieni hanke",
+    start=date(2020, 1, 1),
+    end=date(2020, 12, 31),
+    funders=(Funder("Hämeen ELY-keskus", Decimal("1234.50"), 5),),
+    implementers=(Implementer("Kunta", Role.MAIN_IMPLEMENTER, "päätoteuttaja", 6),),
+    target_groups=TargetGroups("Nuoret, erityisesti maahanmuuttajat", "Nuoret", ("maahanmuuttajat",), 7),
+    goals="Lisätä osallisuutta",
+    outputs=(Output("Opas", "Kunta", 2020, "pdf", Decimal("2.5"), "https://example.org/opas.pdf", 9),),
+    links=Links("https://www.eura2014.fi/rrtiepa/projekti.php?projektikoodi=S10001", ()),
+    repairs=(Repair(8, "Lisata", "Lisätä", "voikko"),),
+    original="…",
+)
+
+
+def _map() -> tuple[Graph, Graph]:
+    ds = new_dataset()
+    CardMapper(ds, Minter("http://example.org/kg/"), Resolver(bundled_reference_dir())).add(CARD)
+    return ds.graph(DATA_GRAPH), ds.graph(PROVENANCE_GRAPH)
+
+
+def _dump(g: Graph) -> str:
+    return "\n".join(sorted(line for line in g.serialize(format="nt").splitlines() if line))
+
+
+def test_data_graph_matches_golden():
+    data, _ = _map()
+    expected = Graph().parse(GOLDEN, format="turtle")
+    if not isomorphic(data, expected):
+        _, only_got, only_expected = graph_diff(to_isomorphic(data), to_isomorphic(expected))
+        raise AssertionError(
+            f"mapping differs from {GOLDEN.name}\n-- only in mapping:\n{_dump(only_got)}\n"
+            f"-- only in golden:\n{_dump(only_expected)}"
+        )
+
+
+def test_provenance_keeps_the_original_and_every_repair():
+    _, prov = _map()
+    card = Minter("http://example.org/kg/").card("S10001")
+    assert str(prov.value(card, HK.originalText)) == "…"
+    repairs = list(prov.objects(card, HK.ocrRepair))
+    assert len(repairs) == 1
+    assert (str(prov.value(repairs[0], HK.textBefore)), str(prov.value(repairs[0], HK.textAfter))) == (
+        "Lisata", "Lisätä")
+    assert prov.value(repairs[0], HK.sourceLine).toPython() == 8
+
+
+def test_decimal_literal_is_canonical():
+    assert str(decimal_literal(Decimal("368136"))) == "368136.0"
+    assert str(decimal_literal(Decimal("12.60"))) == "12.6"
+    assert str(decimal_literal(Decimal("1E+3"))) == "1000.0"
