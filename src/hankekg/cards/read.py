@@ -1,0 +1,110 @@
+"""Read the text of a card file: guess its encoding, normalise line ends and Unicode."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import unicodedata
+from pathlib import Path
+
+from hankekg.errors import CardError
+
+log = logging.getLogger(__name__)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 first: its little-endian BOM begins with the UTF-16 one.
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+_C1 = bytes(range(0x80, 0xA0))
+_CONTROL_SHARE = 0.02
+"""Above this share of control characters a decoded file is taken as binary."""
+_TEXT_SHARE = 0.75
+"""Below this share of letters, digits, spaces and common punctuation a file is binary."""
+_COMMON_PUNCT = set(".,;:!?-–—()[]\"'’‘“”«»/&%€$+*=#@_\\<>|~^`{}")
+
+
+def read_card(path: Path) -> tuple[str, str]:
+    """Read a card's text.
+
+    Tries, in order: a byte-order mark (UTF-8, UTF-16, UTF-32), strict UTF-8, then
+    cp1252 when bytes 0x80–0x9F occur (where cp1252 has letters and € but latin-1
+    has control characters), else latin-1. Line ends become ``\\n``, form feeds are
+    dropped, and the text is NFC-normalised.
+
+    Returns:
+        the text and the name of the encoding it was decoded with.
+
+    Raises:
+        CardError: if the file is empty or is not text.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    text, encoding = decode(data, path)
+    if not text.strip():
+        raise CardError("empty file", path, 1)
+    _check_text(text, path)
+    log.debug("read %s as %s", path, encoding)
+    return normalise(text), encoding
+
+
+def decode(data: bytes, path: Path | str) -> tuple[str, str]:
+    """Decode the bytes of a card file; see :func:`read_card`.
+
+    Raises:
+        CardError: if the bytes are empty, hold NUL bytes outside UTF-16/32, or fail to decode.
+    """
+    if not data:
+        raise CardError("empty file", path, 1)
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise CardError(f"binary file, not a card ({encoding}: {exc.reason})", path,
+                                _line_of(data, exc.start)) from exc
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise CardError("binary file, not a card (NUL byte)", path, _line_of(data, nul))
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if any(b in _C1 for b in data):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            log.debug("%s: bytes 0x80-0x9F but not cp1252; reading as latin-1", path)
+    return data.decode("latin-1"), "latin-1"
+
+
+def normalise(text: str) -> str:
+    """Line ends to ``\\n``, form feeds (page breaks) dropped, BOM dropped, Unicode NFC."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "").lstrip("\ufeff")
+    return unicodedata.normalize("NFC", text)
+
+
+def _check_text(text: str, path: Path) -> None:
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return
+    control = sum(1 for c in text if unicodedata.category(c) in {"Cc", "Cs", "Co", "Cn"}
+                  and c not in "\n\r\t\f") + text.count("\ufffd")
+    textual = sum(1 for c in chars if c.isalnum() or c in _COMMON_PUNCT)
+    if control / len(text) > _CONTROL_SHARE or textual / len(chars) < _TEXT_SHARE:
+        raise CardError("binary file, not a card (mostly non-text)", path, _first_bad_line(text))
+
+
+def _first_bad_line(text: str) -> int:
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if any(unicodedata.category(c) == "Cc" and c != "\t" for c in line):
+            return number
+    return 1
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
