@@ -1,0 +1,326 @@
+"""Finnish text helpers for the ä/ö repair: tokens, OCR confusions, vowel harmony.
+
+The OCR engine that read the Sokra cards had no ä or ö. What it wrote instead is
+described in ``card-format.md`` ("What OCR did to the text"):
+
+=======  ==========================
+correct  became
+=======  ==========================
+ä        a, d, é, &
+ö        o, d, é, 6, dé
+ää       da, dd, éd, aa
+Ä, Ö     A, O
+=======  ==========================
+
+This module turns a damaged word into the slots where a letter may have been lost
+(:func:`slots`), enumerates the spellings they allow (:func:`candidates`), and holds
+the small pieces of Finnish phonology the repair weighs them with. It also has
+:func:`damage`, which applies the confusions to clean text, for measuring the repair.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+BACK_VOWELS = frozenset("aouAOU")
+FRONT_VOWELS = frozenset("äöyÄÖY")
+
+FORCED = frozenset("é&6É")
+"""Characters Finnish words never contain: in a card's word they are OCR damage."""
+
+_SINGLE: dict[str, tuple[str, ...]] = {
+    "a": ("a", "ä"),
+    "A": ("A", "Ä"),
+    "o": ("o", "ö"),
+    "O": ("O", "Ö"),
+    "d": ("d", "ä", "ö"),
+    "é": ("ä", "ö"),
+    "É": ("Ä", "Ö"),
+    "&": ("ä",),
+    "6": ("ö",),
+}
+"""What each confusable character may stand for (itself first, when it can)."""
+
+_UPPER_D = ("D", "Ä", "Ö")
+"""An upper-case D stands for Ä or Ö only inside an all-capitals word."""
+
+_PAIRS: dict[str, tuple[str, ...]] = {
+    "dé": ("ö", "öö", "öä", "äö", "dä", "dö"),
+    "éa": ("ä", "äa", "öa", "ää", "öä"),
+}
+"""Readings of two OCR characters that may be one letter: "dé" is ö (or two
+damaged letters, or a real d and a damaged letter; never ää, which OCR made da,
+dd, éd or aa), "éa" is ä (menetelméallinen) or a damaged letter and an a. The
+first reading of a pair counts as one change, the others as two."""
+
+CONFUSABLE = frozenset(_SINGLE) | {"D"}
+
+_WORD_CHARS = r"[^\W\d_]"
+WORD_RE = re.compile(rf"(?:{_WORD_CHARS}|[&6])+(?::(?:{_WORD_CHARS}|[&6])+)?")
+"""A run of letters, '&' and '6' (both appear inside damaged words: sek&, ty6ta),
+with the case ending of an abbreviation after a colon (ry:llä, EU:n)."""
+
+_URLISH = re.compile(r"(?:https?://|www\.|\S@\S|://)", re.IGNORECASE)
+_CHUNK_RE = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word token of a text: its characters and its place."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _is_word(text: str, start: int, end: int) -> bool:
+    word = text[start:end]
+    if not any(ch.isalpha() for ch in word):
+        return False
+    if "6" in word or "&" in word:
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        if before.isdigit() or after.isdigit():
+            return False
+    return True
+
+
+def tokens(text: str) -> list[Token]:
+    """The word tokens of a text that the repair may look at.
+
+    Whitespace-separated chunks that look like URLs or e-mail addresses are skipped
+    as a whole; within a chunk, runs of letters (with '&' and '6', which OCR leaves
+    inside damaged words) are words, so hyphens, digits and punctuation separate
+    them. Codes such as ``S21684`` are not words: a letter run touching a digit is
+    skipped.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The tokens in text order.
+    """
+    out: list[Token] = []
+    for chunk in _CHUNK_RE.finditer(text):
+        if _URLISH.search(chunk.group()):
+            continue
+        base = chunk.start()
+        body = chunk.group()
+        for m in WORD_RE.finditer(body):
+            start, end = base + m.start(), base + m.end()
+            if not _is_word(text, start, end):
+                continue
+            before = text[start - 1] if start > 0 else ""
+            after = text[end] if end < len(text) else ""
+            if before.isdigit() or after.isdigit():
+                continue
+            out.append(Token(start, end, text[start:end]))
+    return out
+
+
+def slots(word: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Split a word into (source text, possible readings) slots.
+
+    Args:
+        word: A word as OCR wrote it.
+
+    Returns:
+        One slot per character, or per two-character confusion such as "dé"; a
+        character that cannot be damage has itself as its only reading.
+    """
+    upper_word = word.isupper() and len(word) > 1
+    out: list[tuple[str, tuple[str, ...]]] = []
+    i = 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        if pair in _PAIRS:
+            out.append((pair, _PAIRS[pair]))
+            i += 2
+            continue
+        ch = word[i]
+        if ch == "D" and upper_word:
+            out.append((ch, _UPPER_D))
+        else:
+            out.append((ch, _SINGLE.get(ch, (ch,))))
+        i += 1
+    return out
+
+
+def combinations(word: str) -> int:
+    """How many spellings the slots of a word allow."""
+    n = 1
+    for _, readings in slots(word):
+        n *= len(readings)
+    return n
+
+
+def candidates(word: str, limit: int = 4096) -> Iterator[tuple[str, int]]:
+    """Enumerate the spellings a damaged word may stand for.
+
+    A word whose slots allow more than ``limit`` spellings (a long compound with
+    many a, o and d) is read by vowel harmony instead: its confusable slots are
+    cut into at most three runs, each run all back (a, o, d stay) or all front
+    (a -> ä, o -> ö, d -> d, ä or ö).
+
+    Args:
+        word: A word as OCR wrote it.
+        limit: The most spellings to yield.
+
+    Yields:
+        (spelling, number of changes), the unchanged word included when it has no
+        forced character; no spelling twice.
+    """
+    parts = slots(word)
+    total = 1
+    for _, readings in parts:
+        total *= len(readings)
+    choices = (
+        itertools.product(*(readings for _, readings in parts))
+        if total <= limit
+        else _harmonic_choices(parts)
+    )
+    seen: set[str] = set()
+    for choice in choices:
+        text = "".join(choice)
+        if text in seen:
+            continue
+        seen.add(text)
+        changes = sum(
+            (1 if src not in _PAIRS or got == readings[0] else 2)
+            for (src, readings), got in zip(parts, choice, strict=True)
+            if got != src
+        )
+        yield text, changes
+        if len(seen) >= limit:
+            return
+
+
+_FRONT = {"a": ("ä",), "A": ("Ä",), "o": ("ö",), "O": ("Ö",)}
+
+
+def _harmonic_choices(parts: list[tuple[str, tuple[str, ...]]]) -> Iterator[tuple[str, ...]]:
+    """Slot readings of a long word that follow vowel harmony in at most three runs."""
+    open_slots = [i for i, (src, readings) in enumerate(parts) if src in "aAoOdD" and len(readings) > 1]
+    n = len(open_slots)
+    cuts = [(a, b) for a in range(n + 1) for b in range(a, n + 1)]
+    for first, second in cuts:
+        for fronts in itertools.product((False, True), repeat=3):
+            options: list[tuple[str, ...]] = []
+            for i, (src, readings) in enumerate(parts):
+                if i not in open_slots:
+                    options.append(readings)
+                    continue
+                run = 0 if open_slots.index(i) < first else 1 if open_slots.index(i) < second else 2
+                if not fronts[run]:
+                    options.append((src,))
+                else:
+                    options.append(_FRONT.get(src, readings))
+            yield from itertools.product(*options)
+
+
+_IMPOSSIBLE_D = re.compile(r"d(?![aeiouyäö])|(?<![aeiouyäöhlnr\W])d", re.IGNORECASE)
+
+
+def strongly_damaged(word: str) -> bool:
+    """Whether a word shows damage no Finnish word has: é, & or 6, or a d beside a
+    consonant it never follows or precedes in Finnish (kehittdminen, tydpaja)."""
+    return has_forced(word) or bool(_IMPOSSIBLE_D.search(word))
+
+
+def has_forced(word: str) -> bool:
+    """Whether a word has a character no Finnish word has (é, &, 6)."""
+    return any(ch in FORCED for ch in word)
+
+
+def could_be_damaged(word: str) -> bool:
+    """Whether a word has any character that may stand for a lost ä or ö."""
+    return any(ch in CONFUSABLE for ch in word)
+
+
+def mixes_harmony(part: str) -> bool:
+    """Whether a word part has both back (a, o, u) and front (ä, ö, y) vowels."""
+    has_back = any(ch in BACK_VOWELS for ch in part)
+    has_front = any(ch in FRONT_VOWELS for ch in part)
+    return has_back and has_front
+
+
+def split_structure(word: str, structure: str) -> list[str]:
+    """Split a word into its compound parts after Voikko's STRUCTURE attribute.
+
+    Args:
+        word: The analysed word.
+        structure: Voikko's STRUCTURE, e.g. ``=ppppp=pppp``: ``=`` starts a part,
+            every other character stands for one character of the word.
+
+    Returns:
+        The parts; the whole word when the structure does not line up with it.
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    for mark in structure:
+        if mark == "=":
+            if current:
+                parts.append("".join(current))
+                current = []
+            continue
+        if i >= len(word):
+            return [word]
+        current.append(word[i])
+        i += 1
+    if current:
+        parts.append("".join(current))
+    if i != len(word):
+        return [word]
+    return parts
+
+
+def match_case(template: str, word: str) -> str:
+    """Give ``word`` the capitalisation of ``template`` (lower, Title or UPPER)."""
+    if template.isupper() and len(template) > 1:
+        return word.upper()
+    if template[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+DAMAGE_A = ("a", "d", "é", "&")
+DAMAGE_O = ("o", "d", "é", "6", "dé")
+DAMAGE_AA = ("da", "dd", "éd", "aa")
+
+
+def damage(text: str, rng: random.Random) -> str:
+    """Replace every ä and ö as the OCR did, choosing among its confusions at random.
+
+    Args:
+        text: Clean Finnish text.
+        rng: The random generator (seed it for a repeatable result).
+
+    Returns:
+        The text with no ä or ö left: ää becomes one of da, dd, éd, aa; ä one of
+        a, d, é, &; ö one of o, d, é, 6, dé; Ä and Ö become A and O.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if text[i : i + 2] == "ää":
+            out.append(rng.choice(DAMAGE_AA))
+            i += 2
+            continue
+        if ch == "ä":
+            out.append(rng.choice(DAMAGE_A))
+        elif ch == "ö":
+            out.append(rng.choice(DAMAGE_O))
+        elif ch == "Ä":
+            out.append("A")
+        elif ch == "Ö":
+            out.append("O")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)

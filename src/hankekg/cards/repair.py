@@ -1,0 +1,775 @@
+"""Restore the ä and ö that OCR lost from a Sokra card, where the evidence allows.
+
+The evidence, strongest first:
+
+1. a character Finnish never uses (é, &, 6) marks a word as damaged;
+2. Voikko: a repair must be a word Voikko accepts (names in the gazetteer
+   ``data/reference/proper-nouns.txt`` excepted), and a damaged word Voikko rejects
+   is repaired when exactly one best reading is accepted;
+3. vowel harmony: a compound part does not mix a, o, u with ä, ö, y, so of the
+   accepted readings the harmonic one wins;
+4. the gazetteer: a capitalised word that can be read as a listed name is that name
+   (Lintumaki is the place Lintumäki, although Voikko accepts both);
+5. the other copies of the project name on the card: each is damaged differently,
+   and only a reading all copies allow is kept;
+6. the rest of the same document: a word that OCR left as another valid word
+   (vahan for vähän) is read as the front-vowel word when that word, or its
+   base form, was restored with certainty elsewhere in the text;
+7. a corpus of clean Finnish (e.g. the registry's project summaries), when given:
+   of two valid readings the one the corpus uses, by a clear margin, wins.
+
+When the evidence does not decide, the word is left as it is. Every change is
+reported as a :class:`~hankekg.model.Repair`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libvoikko
+
+from hankekg.cards import finnish
+from hankekg.errors import ReferenceDataError
+from hankekg.model import PROSE_FIELDS, Card, Implementer, Repair, Role, TargetGroups
+from hankekg.paths import reference_dir
+
+log = logging.getLogger(__name__)
+
+GAZETTEER_FILE = "proper-nouns.txt"
+MAX_CANDIDATES = 4096
+"""At most this many spellings of one word are checked (a long word with many
+a, o and d allows more; the rest are not looked at and the log says so)."""
+
+CORPUS_MARGIN = 3
+"""A corpus reading must be this many times as frequent as its rival to win."""
+
+FREQUENCY_MARGIN = 0.5
+"""Of two readings, one wins on word frequency alone when its Zipf value is this
+much higher (about three times as frequent in general Finnish)."""
+
+FREQUENCY_SWITCH = 1.0
+"""A word valid as OCR left it is changed on word frequency alone only when the
+other reading's Zipf value is this much higher (ten times as frequent): vahan ->
+vähän and naiden -> näiden, but saa stays saa (sää is rarer) and jaa stays jaa."""
+
+_HYPHEN_BREAK = re.compile(r"-[ \t]*\n\s*")
+_WORD_IN_LINE = re.compile(r"(?:[^\W\d_]|[&6])+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An accepted spelling of a damaged word."""
+
+    text: str
+    changes: int
+    harmonic: bool
+    gazetteer: bool
+    bases: frozenset[str]
+    parts: int = 1
+    freq: float = 0.0
+
+
+@dataclass
+class Evidence:
+    """Words of one document restored with certainty, for the doubtful ones."""
+
+    forms: Counter[str] = field(default_factory=Counter)
+    bases: Counter[str] = field(default_factory=Counter)
+
+
+class Repairer:
+    """Restores lost ä and ö in card text.
+
+    Construct once (it opens Voikko and reads the gazetteer) and reuse: the spell
+    checks and word decisions are cached.
+
+    Args:
+        reference: The folder with ``proper-nouns.txt``; the bundled
+            ``data/reference/`` by default.
+        corpus: Clean Finnish texts whose word frequencies decide between two valid
+            readings (optional).
+        voikko: An open ``libvoikko.Voikko("fi")`` handle to share (optional).
+    """
+
+    def __init__(
+        self,
+        reference: Path | None = None,
+        corpus: Iterable[str] = (),
+        voikko: libvoikko.Voikko | None = None,
+    ) -> None:
+        self._voikko = voikko if voikko is not None else libvoikko.Voikko("fi")
+        self.gazetteer = load_gazetteer((reference or reference_dir()) / GAZETTEER_FILE)
+        self._gazetteer_lower = {name.lower(): name for name in self.gazetteer}
+        self._spell: dict[str, bool] = {}
+        self._analyses: dict[str, tuple[dict[str, str], ...]] = {}
+        self._readings: dict[str, tuple[Reading, ...]] = {}
+        self._decisions: dict[str, tuple[str, str] | None] = {}
+        self.corpus: Counter[str] = Counter()
+        for text in corpus:
+            self.add_corpus(text)
+
+    # ----------------------------------------------------------------- evidence
+
+    def add_corpus(self, text: str) -> None:
+        """Count the words of a clean Finnish text as evidence for doubtful readings."""
+        for token in finnish.tokens(text):
+            self.corpus[token.text.lower()] += 1
+        self._decisions.clear()
+
+    def use_corpus(self, counts: Counter[str]) -> None:
+        """Replace the corpus word counts (lower-case word -> count)."""
+        self.corpus = Counter(counts)
+        self._decisions.clear()
+
+    def spell(self, word: str) -> bool:
+        """Whether Voikko accepts a word (cached)."""
+        ok = self._spell.get(word)
+        if ok is None:
+            ok = bool(self._voikko.spell(word))
+            self._spell[word] = ok
+        return ok
+
+    def _analyse(self, word: str) -> tuple[dict[str, str], ...]:
+        got = self._analyses.get(word)
+        if got is None:
+            got = tuple(dict(a) for a in self._voikko.analyze(word))
+            self._analyses[word] = got
+        return got
+
+    def _in_gazetteer(self, word: str, bases: Iterable[str]) -> bool:
+        if word.lower() in self._gazetteer_lower:
+            return True
+        return any(base.lower() in self._gazetteer_lower for base in bases)
+
+    def parts(self, word: str) -> int:
+        """The fewest compound parts any of Voikko's analyses splits a word into."""
+        counts = [a.get("STRUCTURE", "=").count("=") for a in self._analyse(word)]
+        return max(min(counts), 1) if counts else 1
+
+    def harmonic(self, word: str) -> bool:
+        """Whether no compound part of a word (after Voikko) mixes back and front vowels."""
+        analyses = self._analyse(word)
+        if not analyses:
+            return not any(finnish.mixes_harmony(p) for p in re.split(r"[-\s]", word) if p)
+        for analysis in analyses:
+            structure = analysis.get("STRUCTURE", "")
+            parts = finnish.split_structure(word, structure) if structure else [word]
+            pieces = [p for part in parts for p in part.split("-") if p]
+            if not any(finnish.mixes_harmony(p) for p in pieces):
+                return True
+        return False
+
+    def readings(self, word: str) -> tuple[Reading, ...]:
+        """The accepted spellings a word may stand for, the word itself included.
+
+        Args:
+            word: A word token as OCR wrote it.
+
+        Returns:
+            Every spelling the OCR confusions allow that Voikko or the gazetteer
+            accepts, with what the repair weighs it by.
+        """
+        cached = self._readings.get(word)
+        if cached is not None:
+            return cached
+        total = finnish.combinations(word)
+        if total > MAX_CANDIDATES:
+            log.debug("%s allows %d spellings; only %d are checked", word, total, MAX_CANDIDATES)
+        found: list[Reading] = []
+        for text, changes in finnish.candidates(word, MAX_CANDIDATES):
+            if finnish.has_forced(text):
+                continue
+            in_gaz = text.lower() in self._gazetteer_lower
+            if not in_gaz and not self.spell(text):
+                continue
+            bases = frozenset(
+                a["BASEFORM"].lower() for a in self._analyse(text) if a.get("BASEFORM")
+            ) if not in_gaz or self.spell(text) else frozenset()
+            found.append(
+                Reading(
+                    text=text,
+                    changes=changes,
+                    harmonic=self.harmonic(text),
+                    gazetteer=in_gaz or self._in_gazetteer(text, bases),
+                    bases=bases,
+                    parts=self.parts(text),
+                    freq=zipf(text),
+                )
+            )
+        result = tuple(found)
+        self._readings[word] = result
+        return result
+
+    # ----------------------------------------------------------------- deciding
+
+    def repair_word(self, word: str) -> tuple[str, str] | None:
+        """Repair one word on its own evidence.
+
+        Args:
+            word: A word token as OCR wrote it.
+
+        Returns:
+            (repaired word, reason) or None when the word stays as it is.
+        """
+        if word not in self._decisions:
+            self._decisions[word] = self._decide(word, self.readings(word), None)
+        return self._decisions[word]
+
+    def _decide(
+        self, word: str, readings: tuple[Reading, ...], evidence: Evidence | None
+    ) -> tuple[str, str] | None:
+        if not finnish.could_be_damaged(word) or not readings:
+            return None
+        original = next((r for r in readings if r.text == word), None)
+        others = [r for r in readings if r.text != word]
+        if not others:
+            return None
+        named = [r for r in others if r.gazetteer]
+        if named and (word[:1].isupper() or original is None):
+            if original is not None and original.gazetteer:
+                return None
+            picked = self._best(named)
+            return (picked[0].text, "gazetteer") if picked else None
+        if original is None:
+            picked = self._best(others)
+            if picked is None:
+                return None
+            best, reason = picked
+            if reason == "voikko" and best.harmonic and not all(r.harmonic for r in others):
+                reason = "vowel-harmony"
+            return best.text, reason
+        # The word is valid as it stands: only strong evidence changes it.
+        if not original.harmonic:
+            harmonic = [r for r in others if r.harmonic]
+            picked = self._best(harmonic) if harmonic else None
+            if picked is not None:
+                return picked[0].text, "vowel-harmony"
+        others = [r for r in others if r.harmonic]
+        if not others:
+            return None
+        if evidence is not None:
+            seen = [r for r in others if _seen(r, evidence)]
+            if seen and not _seen(original, evidence):
+                picked = self._best(seen)
+                if picked is not None:
+                    return picked[0].text, "context"
+        if self.corpus:
+            rival = self.corpus[word.lower()]
+            scored = sorted((self.corpus[r.text.lower()] for r in others), reverse=True)
+            best_count = scored[0]
+            runner_up = scored[1] if len(scored) > 1 else 0
+            if best_count > 0 and best_count >= CORPUS_MARGIN * max(rival, 1) and best_count > runner_up:
+                best = next(r for r in others if self.corpus[r.text.lower()] == best_count)
+                return best.text, "corpus"
+            if rival > 0:
+                return None
+        likeliest = max(others, key=lambda r: r.freq)
+        if likeliest.freq - original.freq >= FREQUENCY_SWITCH and all(
+            r is likeliest or likeliest.freq - r.freq >= FREQUENCY_MARGIN for r in others
+        ):
+            return likeliest.text, "frequency"
+        return None
+
+    def _best(self, readings: list[Reading]) -> tuple[Reading, str] | None:
+        """The reading to choose among accepted ones, and why; None on a tie.
+
+        Harmonic readings go first; then the clean corpus decides when it tells
+        them apart clearly, then general Finnish word frequency, then the reading
+        with the fewest compound parts, the fewest changed letters and the fewest ö.
+        """
+        if not readings:
+            return None
+        pool = [r for r in readings if r.harmonic] or readings
+        if len(pool) == 1:
+            return pool[0], "voikko"
+        if self.corpus:
+            counts = sorted(((self.corpus[r.text.lower()], r.text) for r in pool), reverse=True)
+            if counts[0][0] > 0 and counts[0][0] >= CORPUS_MARGIN * max(counts[1][0], 1):
+                return next(r for r in pool if r.text == counts[0][1]), "corpus"
+        ranked = sorted(pool, key=lambda r: -r.freq)
+        if ranked[0].freq - ranked[1].freq >= FREQUENCY_MARGIN:
+            return ranked[0], "frequency"
+        key = [(r.parts, r.changes, r.text.lower().count("ö")) for r in pool]
+        fewest = min(key)
+        best = {r.text for r, k in zip(pool, key, strict=True) if k == fewest}
+        if len(best) != 1:
+            return None
+        text = best.pop()
+        return next(r for r in pool if r.text == text), "voikko"
+
+    # ----------------------------------------------------------------- text
+
+    def evidence(self, texts: Iterable[str]) -> Evidence:
+        """Collect the words of a document that are repaired with certainty.
+
+        Args:
+            texts: The text values of one document.
+
+        Returns:
+            The restored forms and their base forms, for deciding doubtful words.
+        """
+        ev = Evidence()
+        for text in texts:
+            for token in finnish.tokens(text):
+                decided = self.repair_word(token.text)
+                if decided is None or not finnish.has_forced(token.text) and self.spell(token.text):
+                    continue
+                repaired = decided[0]
+                ev.forms[repaired.lower()] += 1
+                for reading in self.readings(token.text):
+                    if reading.text == repaired:
+                        ev.bases.update(reading.bases)
+        return ev
+
+    def _decide_in(self, word: str, evidence: Evidence | None) -> tuple[str, str] | None:
+        decided = self.repair_word(word)
+        if decided is not None or evidence is None:
+            return decided
+        readings = self.readings(word)
+        if not any(r.text == word for r in readings):
+            return None
+        return self._decide(word, readings, evidence)
+
+    def _repair_spans(
+        self, text: str, evidence: Evidence | None
+    ) -> tuple[str, list[tuple[int, str, str, str]]]:
+        """Repair the words of a text; return it and (offset, before, after, reason)."""
+        toks = finnish.tokens(text)
+        changes: list[tuple[int, int, str, str, str]] = []
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and nxt.text[:1].islower():
+                gap = text[tok.end : nxt.start]
+                if _HYPHEN_BREAK.fullmatch(gap):
+                    joined = self._repair_broken(tok.text, nxt.text, evidence)
+                    if joined is not None:
+                        (first, second), reason = joined
+                        if first != tok.text:
+                            changes.append((tok.start, tok.end, tok.text, first, reason))
+                        if second != nxt.text:
+                            changes.append((nxt.start, nxt.end, nxt.text, second, reason))
+                        i += 2
+                        continue
+            group = [tok]
+            while i + len(group) < len(toks) and text[group[-1].end : toks[i + len(group)].start] == "-":
+                group.append(toks[i + len(group)])
+            if len(group) > 1:
+                changes.extend(self._repair_compound(text, group, evidence))
+                i += len(group)
+                continue
+            decided = self._decide_in(tok.text, evidence)
+            if decided is not None:
+                changes.append((tok.start, tok.end, tok.text, decided[0], decided[1]))
+            i += 1
+        out: list[str] = []
+        last = 0
+        for start, end, _, after, _ in changes:
+            out.append(text[last:start])
+            out.append(after)
+            last = end
+        out.append(text[last:])
+        return "".join(out), [(s, b, a, r) for s, _, b, a, r in changes]
+
+    def _repair_compound(
+        self, text: str, group: list[finnish.Token], evidence: Evidence | None
+    ) -> list[tuple[int, int, str, str, str]]:
+        """Repair a hyphenated compound (Etela-Savon) as a whole, else part by part."""
+        whole = text[group[0].start : group[-1].end]
+        if finnish.combinations(whole) <= MAX_CANDIDATES:
+            decided = self._decide_in(whole, evidence)
+            if decided is not None:
+                after = decided[0].split("-")
+                if len(after) == len(group):
+                    return [
+                        (tok.start, tok.end, tok.text, new, decided[1])
+                        for tok, new in zip(group, after, strict=True)
+                        if new != tok.text
+                    ]
+            elif not finnish.has_forced(whole) and self.spell(whole):
+                return []
+        out = []
+        for tok in group:
+            decided = self._decide_in(tok.text, evidence)
+            if decided is not None:
+                out.append((tok.start, tok.end, tok.text, decided[0], decided[1]))
+        return out
+
+    def _repair_broken(
+        self, first: str, second: str, evidence: Evidence | None
+    ) -> tuple[tuple[str, str], str] | None:
+        """Repair a word hyphenated over a line break as one word, keeping the break."""
+        joined = first + second
+        if not self.readings(joined):
+            return None
+        decided = self._decide_in(joined, evidence)
+        if decided is None:
+            return (first, second), "voikko"
+        repaired, reason = decided
+        seconds = {text for text, _ in finnish.candidates(second, MAX_CANDIDATES)}
+        for head, _ in finnish.candidates(first, MAX_CANDIDATES):
+            if repaired.startswith(head) and repaired[len(head) :] in seconds:
+                return (head, repaired[len(head) :]), reason
+        return None
+
+    def repair_text(
+        self, text: str, line: int, evidence: Evidence | None = None
+    ) -> tuple[str, list[Repair]]:
+        """Repair every word of a text, keeping everything between words exactly.
+
+        Args:
+            text: The text as OCR wrote it (may span lines).
+            line: The 1-based line of the text's first character in its document.
+            evidence: Words restored with certainty elsewhere in the document;
+                collected from ``text`` itself when not given.
+
+        Returns:
+            The repaired text and one Repair per changed word, with its line.
+        """
+        if evidence is None:
+            evidence = self.evidence([text])
+        repaired, changes = self._repair_spans(text, evidence)
+        repairs = [
+            Repair(line + text.count("\n", 0, offset), before, after, reason)
+            for offset, before, after, reason in changes
+        ]
+        return repaired, repairs
+
+    # ----------------------------------------------------------------- cards
+
+    def repair_card(self, card: Card) -> Card:
+        """Return the card with ä/ö restored in every text value and each repair listed.
+
+        Args:
+            card: A parsed card, as OCR left its text.
+
+        Returns:
+            A new Card; ``repairs`` holds the card's earlier repairs and one per
+            changed word, with the line of ``card.original`` the word is on.
+        """
+        return _CardRepair(self, card).run()
+
+
+class _CardRepair:
+    """The repair of one card: its evidence, its lines and the repairs found."""
+
+    def __init__(self, repairer: Repairer, card: Card) -> None:
+        self.r = repairer
+        self.card = card
+        self.lines = card.original.splitlines()
+        self.repairs: list[Repair] = []
+        self.evidence = repairer.evidence(self._texts())
+
+    def _texts(self) -> list[str]:
+        c = self.card
+        texts: list[str | None] = [c.name, c.compiled_by]
+        texts += [t for _, t in c.name_copies]
+        texts += [f.name for f in c.funders]
+        texts += [i.name for i in c.implementers] + [i.role_text for i in c.implementers]
+        if c.target_groups is not None:
+            texts.append(c.target_groups.text)
+        texts += [getattr(c, name) for name in PROSE_FIELDS]
+        texts += [o.title for o in c.outputs] + [o.publisher for o in c.outputs]
+        return [t for t in texts if t]
+
+    def _span(self, key: str, line: int | None = None) -> tuple[int, int]:
+        span = self.card.field_lines.get(key)
+        if span is None:
+            first = line or 1
+            return first, first + 3
+        if line is not None and span[0] <= line <= span[1]:
+            return line, span[1]
+        return span
+
+    def _locate(self, word: str, span: tuple[int, int]) -> int:
+        first, last = span
+        for number in range(max(first, 1), min(last, len(self.lines)) + 1):
+            if word in _WORD_IN_LINE.findall(self.lines[number - 1]):
+                return number
+        for piece in re.split(r"-", word):
+            for number in range(max(first, 1), min(last, len(self.lines)) + 1):
+                if piece and piece in _WORD_IN_LINE.findall(self.lines[number - 1]):
+                    return number
+        return first
+
+    def text(self, value: str | None, span: tuple[int, int]) -> str | None:
+        if not value:
+            return value
+        repaired, changes = self.r._repair_spans(value, self.evidence)
+        for _, before, after, reason in changes:
+            self.repairs.append(Repair(self._locate(before, span), before, after, reason))
+        return repaired
+
+    def name(self) -> str | None:
+        """The project name, read with every copy of it on the card as evidence."""
+        c = self.card
+        if not c.name:
+            return c.name
+        others = [text for _, text in c.name_copies if text != c.name]
+        spans = [self._span("name")] + [(ln, ln + 2) for ln, _ in c.name_copies]
+        toks = finnish.tokens(c.name)
+        partner_tokens = [finnish.tokens(o) for o in others]
+        out: list[str] = []
+        last = 0
+        for tok in toks:
+            partners = [p for p in (_align(self.r, tok.text, pt) for pt in partner_tokens) if p]
+            decided = self._name_word(tok.text, partners)
+            out.append(c.name[last : tok.start])
+            if decided is None:
+                out.append(tok.text)
+            else:
+                after, reason = decided
+                out.append(after)
+                line = next(
+                    (n for n in (self._locate(tok.text, s) for s in spans) if n and self._has(n, tok.text)),
+                    spans[0][0],
+                )
+                self.repairs.append(Repair(line, tok.text, after, reason))
+            last = tok.end
+        out.append(c.name[last:])
+        return "".join(out)
+
+    def _has(self, number: int, word: str) -> bool:
+        if not 1 <= number <= len(self.lines):
+            return False
+        return word in _WORD_IN_LINE.findall(self.lines[number - 1])
+
+    def _name_word(self, word: str, partners: list[str]) -> tuple[str, str] | None:
+        alone = self.r._decide_in(word, self.evidence)
+        if not partners:
+            return alone
+        allowed = {r.text.lower() for r in self.r.readings(word)}
+        for partner in partners:
+            allowed &= {r.text.lower() for r in self.r.readings(partner)}
+        if not allowed:
+            return alone
+        if alone is not None and alone[0].lower() in allowed:
+            return alone
+        readings = tuple(r for r in self.r.readings(word) if r.text.lower() in allowed)
+        if len(readings) == 1:
+            only = readings[0].text
+            return None if only == word else (only, "name-copies")
+        if alone is None and any(r.text == word for r in readings):
+            return None
+        picked = self.r._best([r for r in readings if r.text != word])
+        return (picked[0].text, "name-copies") if picked else None
+
+    def run(self) -> Card:
+        c = self.card
+        name = self.name()
+        compiled_by = self.text(c.compiled_by, self._span("compiled_by", 1))
+        funders = tuple(
+            dataclasses.replace(f, name=self.text(f.name, self._span("funders", f.line)))
+            for f in c.funders
+        )
+        implementers = tuple(self._implementer(i) for i in c.implementers)
+        target_groups = self._target_groups(c.target_groups)
+        prose = {
+            name_: self.text(getattr(c, name_), self._span(name_)) for name_ in PROSE_FIELDS
+        }
+        outputs = tuple(
+            dataclasses.replace(
+                o,
+                title=self.text(o.title, self._span("outputs", o.line)),
+                publisher=self.text(o.publisher, self._span("outputs", o.line)),
+            )
+            for o in c.outputs
+        )
+        log.debug("%s: %d repairs", c.source, len(self.repairs))
+        return dataclasses.replace(
+            c,
+            name=name,
+            compiled_by=compiled_by,
+            funders=funders,
+            implementers=implementers,
+            target_groups=target_groups,
+            outputs=outputs,
+            repairs=c.repairs + tuple(self.repairs),
+            **prose,
+        )
+
+    def _implementer(self, imp: Implementer) -> Implementer:
+        span = self._span("implementers", imp.line)
+        name = self.text(imp.name, span)
+        role_text = self.text(imp.role_text, span)
+        role = imp.role
+        if role is None and role_text:
+            role = next((r for r in Role if r.value == role_text.strip().lower()), None)
+        return dataclasses.replace(imp, name=name, role=role, role_text=role_text)
+
+    def _target_groups(self, tg: TargetGroups | None) -> TargetGroups | None:
+        if tg is None:
+            return None
+        span = self._span("target_groups", tg.line)
+        text = self.text(tg.text, span)
+        # main and items repeat words of text: repair them without listing twice.
+        saved = len(self.repairs)
+        main = self.text(tg.main, span)
+        items = tuple(self.text(item, span) or item for item in tg.items)
+        del self.repairs[saved:]
+        return dataclasses.replace(tg, text=text or tg.text, main=main, items=items)
+
+
+@functools.lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """The Zipf frequency of a word form in general Finnish (0 when unknown).
+
+    Uses the ``wordfreq`` package's Finnish list; without it every word is 0 and
+    frequency decides nothing.
+    """
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - depends on the environment
+        if not _WARNED:
+            log.warning("wordfreq is not installed: the repair cannot weigh word frequency")
+            _WARNED.append(True)
+        return 0.0
+    return float(zipf_frequency(word, "fi"))
+
+
+_WARNED: list[bool] = []
+
+
+def _seen(reading: Reading, evidence: Evidence) -> bool:
+    if evidence.forms[reading.text.lower()]:
+        return True
+    return any(evidence.bases[b] for b in reading.bases)
+
+
+def _align(repairer: Repairer, word: str, others: list[finnish.Token]) -> str | None:
+    """The word of another name copy at the same place, if one can be told."""
+    lower = word.lower()
+    mine = {t for t, _ in finnish.candidates(lower, MAX_CANDIDATES)}
+    for tok in others:
+        if tok.text.lower() == lower:
+            return tok.text
+    for tok in others:
+        theirs = {t for t, _ in finnish.candidates(tok.text.lower(), MAX_CANDIDATES)}
+        if mine & theirs:
+            return tok.text
+    return None
+
+
+def load_gazetteer(path: Path) -> tuple[str, ...]:
+    """Read a gazetteer: one correct name a line, ``#`` comments and blank lines skipped.
+
+    Args:
+        path: The file (``data/reference/proper-nouns.txt``).
+
+    Returns:
+        The names; none when the file does not exist.
+
+    Raises:
+        ReferenceDataError: A line is not a single name.
+    """
+    if not path.is_file():
+        log.warning("no gazetteer at %s", path)
+        return ()
+    names: list[str] = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        entry = raw.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        if any(ch.isdigit() for ch in entry) or "\t" in entry:
+            raise ReferenceDataError(f"not a name: {entry!r}", path, number)
+        names.append(entry)
+    return tuple(names)
+
+
+@dataclass
+class Measurement:
+    """How the repair did on clean text damaged as the OCR damages it (word level)."""
+
+    words: int = 0
+    damaged: int = 0
+    restored: int = 0
+    undamaged: int = 0
+    changed: int = 0
+    seconds: float = 0.0
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    """(correct, damaged, repaired) of each damaged word not restored exactly."""
+    spoiled: list[tuple[str, str]] = field(default_factory=list)
+    """(correct, repaired) of each undamaged word the repair changed."""
+
+    @property
+    def restored_share(self) -> float:
+        """Share of damaged words restored exactly."""
+        return self.restored / self.damaged if self.damaged else 1.0
+
+    @property
+    def changed_share(self) -> float:
+        """Share of undamaged words the repair changed."""
+        return self.changed / self.undamaged if self.undamaged else 0.0
+
+
+def measure(
+    repairer: Repairer, texts: list[str], seed: int, leave_one_out_corpus: bool = False
+) -> Measurement:
+    """Damage clean texts with the OCR confusions, repair them, and count words.
+
+    Args:
+        repairer: The repairer to measure.
+        texts: Clean Finnish texts, one per document (each is repaired as one text).
+        seed: Seed of the random choice among the confusions.
+        leave_one_out_corpus: Give the repairer, for each text, the word counts of
+            all the other texts as its corpus (never of the text itself).
+
+    Returns:
+        The counts; ``misses`` and ``spoiled`` list the words that went wrong.
+    """
+    import random
+    import time
+
+    rng = random.Random(seed)
+    result = Measurement()
+    total: Counter[str] = Counter()
+    per_text: list[Counter[str]] = []
+    if leave_one_out_corpus:
+        for text in texts:
+            counts = Counter(t.text.lower() for t in finnish.tokens(text))
+            per_text.append(counts)
+            total.update(counts)
+    for index, text in enumerate(texts):
+        if leave_one_out_corpus:
+            repairer.use_corpus(total - per_text[index])
+        toks = finnish.tokens(text)
+        pieces: list[str] = []
+        damaged_words: list[str] = []
+        last = 0
+        for tok in toks:
+            pieces.append(finnish.damage(text[last : tok.start], rng))
+            damaged_words.append(finnish.damage(tok.text, rng))
+            pieces.append(damaged_words[-1])
+            last = tok.end
+        pieces.append(finnish.damage(text[last:], rng))
+        damaged = "".join(pieces)
+        started = time.perf_counter()
+        repaired, _ = repairer.repair_text(damaged, 1)
+        result.seconds += time.perf_counter() - started
+        got = [t.text for t in finnish.tokens(repaired)]
+        if len(got) != len(toks):
+            raise ValueError(f"text {index}: {len(toks)} words became {len(got)}")
+        for tok, bad, after in zip(toks, damaged_words, got, strict=True):
+            result.words += 1
+            if bad != tok.text:
+                result.damaged += 1
+                if after == tok.text:
+                    result.restored += 1
+                else:
+                    result.misses.append((tok.text, bad, after))
+            else:
+                result.undamaged += 1
+                if after != tok.text:
+                    result.changed += 1
+                    result.spoiled.append((tok.text, after))
+    if leave_one_out_corpus:
+        repairer.use_corpus(Counter())
+    return result
