@@ -25,11 +25,14 @@ from hankekg.publish.dumps import union
 from hankekg.rdf.mapping import ONTOLOGY_GRAPH, CardMapper, new_dataset
 from hankekg.resolve.resolver import Resolver
 from hankekg.validate.run import ValidationOutcome, validate
-from hankekg.validate.shapes import load_ontology_graphs
 
 log = logging.getLogger(__name__)
 
 CARD_SUFFIXES = (".txt",)
+
+PUBLISHED_ONTOLOGY = ("hankekg.ttl", "programme.ttl")
+"""The files of ontology/ that go into the graph; vocabularies.ttl only declares
+reused terms for the offline checks and is not published."""
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -117,9 +120,8 @@ def build_graph(
     """
     dataset = new_dataset()
     ontology = dataset.graph(ONTOLOGY_GRAPH)
-    for graph in load_ontology_graphs():
-        for triple in graph:
-            ontology.add(triple)
+    for name in PUBLISHED_ONTOLOGY:
+        ontology.parse(paths.ontology_dir() / name, format="turtle")
     mapper = CardMapper(dataset, Minter(base), resolver)
     seen: dict[str, str] = {}
     problems = []
