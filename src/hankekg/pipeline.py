@@ -155,5 +155,5 @@ def build(
     dataset, problems = build_graph(cards, resolver, base)
     for card in cards:
         problems.extend(card.problems)
-    outcome = validate(validation_graph(dataset))
+    outcome = validate(validation_graph(dataset), ontology_included=True)
     return BuildResult(outcomes, dataset, outcome, problems)

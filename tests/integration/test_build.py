@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib import namespace as ns
 
 from hankekg import paths
 from tests.support import REPO, SEED, run_cli
@@ -101,12 +101,12 @@ def _declared_terms() -> set[URIRef]:
     return set(onto.subjects())
 
 
-BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))
+BUILTIN = (str(ns.RDF), str(ns.RDFS), str(ns.OWL), str(ns.XSD))
 
 
 def test_every_term_is_declared(graph):
     declared = _declared_terms()
-    used = set(graph.predicates()) | set(graph.objects(None, RDF.type))
+    used = set(graph.predicates()) | set(graph.objects(None, ns.RDF.type))
     undeclared = sorted(t for t in used if not str(t).startswith(BUILTIN) and t not in declared)
     assert undeclared == [], "terms used in the graph but declared nowhere in ontology/:\n" + "\n".join(undeclared)
 

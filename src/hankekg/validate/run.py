@@ -73,13 +73,26 @@ def completeness_fields(shapes: Graph) -> dict[URIRef, tuple[str, str]]:
     return fields
 
 
-def validate(data: Graph) -> ValidationOutcome:
-    """Validate ``data`` with pyshacl against every shape in shapes/."""
+def validate(data: Graph, ontology_included: bool = False) -> ValidationOutcome:
+    """Validate ``data`` with pyshacl against every shape in shapes/.
+
+    The shapes need the ontology beside the data (subclass axioms, the programme
+    individuals). A graph built by hankekg carries it in its ontology graph; for any
+    other graph pass ``ontology_included=False`` and a copy of ``data`` with the
+    ontology added is validated. (This is much faster than pyshacl's ``ont_graph``,
+    whose node-by-node cloning takes seconds even for a small ontology.)
+    """
     shapes = load_shapes()
+    if not ontology_included:
+        merged = Graph()
+        for triple in data:
+            merged.add(triple)
+        for triple in load_ontology():
+            merged.add(triple)
+        data = merged
     conforms, report, _ = pyshacl.validate(
         data,
         shacl_graph=shapes,
-        ont_graph=load_ontology(),
         inference="none",
         allow_warnings=True,
         allow_infos=True,
