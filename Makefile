@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/repair.py
 
 # Debian packages: apt-get runs only when one is missing, and says so when it needs root.
 debs:

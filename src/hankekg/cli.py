@@ -78,6 +78,11 @@ def build(
 
     One bad card never stops the others; every problem is listed at the end and in
     OUT/report/problems.csv.
+
+    Examples:
+
+    * `hankekg build` (data/ → dist/)
+    * `hankekg build ~/kortit --out /tmp/kg --base https://example.org/kg/`
     """
     from hankekg import pipeline
     from hankekg.publish.dumps import union, write_turtle
@@ -142,6 +147,12 @@ def parse(
 
     `--format json` prints the JSON form documented in README.md (keys code, name,
     start, end, funders, funding_eur, implementers, target_groups, …).
+
+    Examples:
+
+    * `hankekg parse data/cards/S21684.txt`
+    * `hankekg parse data/cards/S21684.txt --format json | jq .outputs`
+    * `hankekg parse data/cards/S21684.txt --raw` (as OCR left it, no repair)
     """
     from hankekg import paths
     from hankekg.cards.jsonform import card_to_dict, card_to_json
@@ -201,6 +212,11 @@ def validate(
     Prints per project how many card fields are filled out of those expected, then
     every violation. Exit 0 conforms (warnings and infos allowed), 1 violations,
     2 the graph could not be read.
+
+    Examples:
+
+    * `hankekg validate` (dist/hankekg.ttl)
+    * `hankekg validate other.ttl --report other-report.ttl`
     """
     from rdflib import Dataset
     from rdflib.util import guess_format
