@@ -32,6 +32,7 @@ BIBO = Namespace("http://purl.org/ontology/bibo/")
 FRAPO = Namespace("http://purl.org/cerif/frapo/")
 YSO = Namespace("http://www.yso.fi/onto/yso/")
 NUTS = Namespace("http://data.europa.eu/nuts/code/")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
 HK_IRI = "https://w3id.org/hankekg/ontology#"
 PROGRAMME_BASE = "https://w3id.org/hankekg/programme/"
@@ -106,6 +107,7 @@ PREFIXES: dict[str, Namespace | str] = {
     "sh": SH,
     "yso": YSO,
     "nuts": NUTS,
+    "vann": VANN,
 }
 """Prefixes bound in every graph hankekg writes."""
 

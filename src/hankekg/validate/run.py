@@ -79,8 +79,8 @@ def validate(data: Graph, ontology_included: bool = False) -> ValidationOutcome:
     The shapes need the ontology beside the data (subclass axioms, the programme
     individuals). A graph built by hankekg carries it in its ontology graph; for any
     other graph pass ``ontology_included=False`` and a copy of ``data`` with the
-    ontology added is validated. (This is much faster than pyshacl's ``ont_graph``,
-    whose node-by-node cloning takes seconds even for a small ontology.)
+    ontology added is validated. (pyshacl's ``ont_graph`` would copy the ontology's
+    axioms but not its individuals, such as the programme of programme.ttl.)
     """
     shapes = load_shapes()
     if not ontology_included:
