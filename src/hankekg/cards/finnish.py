@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 BACK_VOWELS = frozenset("aouAOU")
@@ -161,18 +161,21 @@ def combinations(word: str) -> int:
 def candidates(word: str, limit: int = 4096) -> Iterator[tuple[str, int]]:
     """Enumerate the spellings a damaged word may stand for.
 
-    A word whose slots allow more than ``limit`` spellings (a long compound with
-    many a, o and d) is read by vowel harmony instead: its confusable slots are
-    cut into at most three runs, each run all back (a, o, d stay) or all front
-    (a -> ä, o -> ö, d -> d, ä or ö).
+    A word whose slots allow at most ``limit`` spellings is enumerated whole. A
+    longer one (a long compound with many a, o and d) is searched best-first by
+    vowel harmony: first the spellings whose vowels never switch between back (a,
+    o, u) and front (ä, ö, y), then those with one switch (one compound seam, as in
+    yhteisö|managerointi), then two, and so on until ``limit`` spellings are out.
+    A compound of n parts needs at most n - 1 switches, so its right spelling comes
+    long before the cap, however many a, o and d the word has.
 
     Args:
         word: A word as OCR wrote it.
         limit: The most spellings to yield.
 
     Yields:
-        (spelling, number of changes), the unchanged word included when it has no
-        forced character; no spelling twice.
+        (spelling, number of changed letters), the unchanged word included when it
+        has no forced character; no spelling twice.
     """
     parts = slots(word)
     total = 1
@@ -189,37 +192,79 @@ def candidates(word: str, limit: int = 4096) -> Iterator[tuple[str, int]]:
         if text in seen:
             continue
         seen.add(text)
-        changes = sum(
-            (1 if src not in _PAIRS or got == readings[0] else 2)
-            for (src, readings), got in zip(parts, choice, strict=True)
-            if got != src
-        )
-        yield text, changes
+        yield text, _changes(parts, choice)
         if len(seen) >= limit:
             return
 
 
-_FRONT = {"a": ("ä",), "A": ("Ä",), "o": ("ö",), "O": ("Ö",)}
+def _changes(parts: list[tuple[str, tuple[str, ...]]], choice: Iterable[str]) -> int:
+    """How many letters a spelling changes: "dé" read as ö is one change, and so is
+    "dé" read as dä (the d is kept, é is ä); "dé" read as öö is two."""
+    n = 0
+    for (src, readings), got in zip(parts, choice, strict=True):
+        if got == src:
+            continue
+        if src in _PAIRS and got != readings[0] and len(got) == len(src):
+            n += sum(1 for a, b in zip(src, got, strict=True) if a != b)
+        else:
+            n += 1
+    return n
+
+
+MAX_SWITCHES = 6
+"""The most back/front vowel switches a long word's spelling is searched with."""
+
+
+def _vowel_class(ch: str) -> int:
+    if ch in BACK_VOWELS:
+        return 1
+    if ch in FRONT_VOWELS:
+        return 2
+    return 0
 
 
 def _harmonic_choices(parts: list[tuple[str, tuple[str, ...]]]) -> Iterator[tuple[str, ...]]:
-    """Slot readings of a long word that follow vowel harmony in at most three runs."""
-    open_slots = [i for i, (src, readings) in enumerate(parts) if src in "aAoOdD" and len(readings) > 1]
-    n = len(open_slots)
-    cuts = [(a, b) for a in range(n + 1) for b in range(a, n + 1)]
-    for first, second in cuts:
-        for fronts in itertools.product((False, True), repeat=3):
-            options: list[tuple[str, ...]] = []
-            for i, (src, readings) in enumerate(parts):
-                if i not in open_slots:
-                    options.append(readings)
-                    continue
-                run = 0 if open_slots.index(i) < first else 1 if open_slots.index(i) < second else 2
-                if not fronts[run]:
-                    options.append((src,))
-                else:
-                    options.append(_FRONT.get(src, readings))
-            yield from itertools.product(*options)
+    """Slot readings of a long word, fewest back/front vowel switches first."""
+    options = [readings for _, readings in parts]
+
+    def walk(i: int, state: int, switches: int, budget: int, chosen: list[str]) -> Iterator[tuple[str, ...]]:
+        if i == len(options):
+            if switches == budget:
+                yield tuple(chosen)
+            return
+        for reading in options[i]:
+            if reading in "dD" and not _d_possible(chosen, options, i):
+                continue
+            s, n = state, switches
+            for ch in reading:
+                cls = _vowel_class(ch)
+                if cls:
+                    if s and cls != s:
+                        n += 1
+                    s = cls
+            if n > budget:
+                continue
+            chosen.append(reading)
+            yield from walk(i + 1, s, n, budget, chosen)
+            chosen.pop()
+
+    for budget in range(MAX_SWITCHES + 1):
+        yield from walk(0, 0, 0, budget, [])
+
+
+_VOWELS = frozenset("aeiouyäöAEIOUYÄÖ")
+_BEFORE_D = _VOWELS | frozenset("hlnrHLNR")
+
+
+def _d_possible(chosen: list[str], options: list[tuple[str, ...]], i: int) -> bool:
+    """Whether a d can be a real d here: in Finnish a d follows a vowel, h, l, n or r
+    and is followed by a vowel (the next slot must allow one)."""
+    before = chosen[-1][-1:] if chosen else ""
+    if before and before not in _BEFORE_D:
+        return False
+    if i + 1 < len(options):
+        return any(r[:1] in _VOWELS for r in options[i + 1])
+    return False
 
 
 _IMPOSSIBLE_D = re.compile(r"d(?![aeiouyäö])|(?<![aeiouyäöhlnr\W])d", re.IGNORECASE)

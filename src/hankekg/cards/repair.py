@@ -3,9 +3,14 @@
 The evidence, strongest first:
 
 1. a character Finnish never uses (é, &, 6) marks a word as damaged;
-2. Voikko: a repair must be a word Voikko accepts (names in the gazetteer
-   ``data/reference/proper-nouns.txt`` excepted), and a damaged word Voikko rejects
-   is repaired when exactly one best reading is accepted;
+2. the spell checker: a repair must be a word it accepts, and a damaged word it
+   rejects is repaired when exactly one best reading is accepted. The spell checker
+   is Voikko with a user dictionary: the gazetteer ``data/reference/proper-nouns.txt``
+   (names, their listed and inferred inflected forms, and compounds of a name's
+   genitive with a Voikko word: Vöyrinkaupungin) and the domain lexicon
+   ``data/reference/lexicon.txt`` (yhteisömanagerointi); the user dictionary wins
+   over Voikko. A word with odd capitals (ELämänhallinnan) is checked in its
+   lower-case and first-capital forms too, and keeps its own case;
 3. vowel harmony: a compound part does not mix a, o, u with ä, ö, y, so of the
    accepted readings the harmonic one wins;
 4. the gazetteer: a capitalised word that can be read as a listed name is that name
@@ -43,9 +48,12 @@ from hankekg.paths import reference_dir
 log = logging.getLogger(__name__)
 
 GAZETTEER_FILE = "proper-nouns.txt"
-MAX_CANDIDATES = 4096
-"""At most this many spellings of one word are checked (a long word with many
-a, o and d allows more; the rest are not looked at and the log says so)."""
+LEXICON_FILE = "lexicon.txt"
+MAX_CANDIDATES = 65536
+"""At most this many spellings of one word are checked (Voikko checks about 150,000
+words a second, so this costs at most half a second per distinct word, once). A word
+allowing more is searched best-first by vowel harmony (:func:`finnish.candidates`), so
+the spellings left out are those with the most back/front switches; the log says so."""
 
 CORPUS_MARGIN = 3
 """A corpus reading must be this many times as frequent as its rival to win."""
@@ -91,8 +99,8 @@ class Repairer:
     checks and word decisions are cached.
 
     Args:
-        reference: The folder with ``proper-nouns.txt``; the bundled
-            ``data/reference/`` by default.
+        reference: The folder with ``proper-nouns.txt`` and ``lexicon.txt``; the
+            bundled ``data/reference/`` by default.
         corpus: Clean Finnish texts whose word frequencies decide between two valid
             readings (optional).
         voikko: An open ``libvoikko.Voikko("fi")`` handle to share (optional).
@@ -105,10 +113,22 @@ class Repairer:
         voikko: libvoikko.Voikko | None = None,
     ) -> None:
         self._voikko = voikko if voikko is not None else libvoikko.Voikko("fi")
-        self.gazetteer = load_gazetteer((reference or reference_dir()) / GAZETTEER_FILE)
-        self._gazetteer_lower = {name.lower(): name for name in self.gazetteer}
+        folder = reference or reference_dir()
         self._spell: dict[str, bool] = {}
+        self._accepts: dict[str, str | None] = {}
+        self.names = load_names(folder / GAZETTEER_FILE)
+        self.gazetteer = tuple(self.names)
+        self.lexicon = frozenset(w.lower() for w in load_lexicon(folder / LEXICON_FILE))
+        self._gazetteer_lower: dict[str, str] = {}
+        """Lower-case word -> the gazetteer name it is a form of."""
+        self._genitives: set[str] = set()
+        self._starts: set[str] = set()
+        self._heads: list[tuple[str, str, str]] = []
+        """(name, lower-case head, lower-case last word) of names Voikko does not know
+        whose last part is a Finnish word: Otanmäki is otan + mäki, so Otanmäkeen is
+        otan + a form of mäki."""
         self._analyses: dict[str, tuple[dict[str, str], ...]] = {}
+        self._index_names()
         self._readings: dict[str, tuple[Reading, ...]] = {}
         self._decisions: dict[str, tuple[str, str] | None] = {}
         self.corpus: Counter[str] = Counter()
@@ -129,12 +149,125 @@ class Repairer:
         self._decisions.clear()
 
     def spell(self, word: str) -> bool:
-        """Whether Voikko accepts a word (cached)."""
+        """Whether Voikko accepts a word as it is written (cached)."""
         ok = self._spell.get(word)
         if ok is None:
             ok = bool(self._voikko.spell(word))
             self._spell[word] = ok
         return ok
+
+    def accepts(self, word: str) -> bool:
+        """Whether the repair's spell checker accepts a word.
+
+        The spell checker is Voikko, with case folded for a word of odd capitals,
+        and the user dictionary of ``data/reference/``: gazetteer names and their
+        forms, and the domain lexicon. A repair is never a word it rejects.
+        """
+        return self._checked(word) is not None
+
+    def _checked(self, word: str) -> str | None:
+        """How the spell checker accepts a word: "voikko:<form Voikko accepts>",
+        "gazetteer:<name>" or "lexicon"; None when it rejects the word."""
+        if word in self._accepts:
+            return self._accepts[word]
+        got: str | None = None
+        lower = word.lower()
+        name = self._name_of(word)
+        if name is not None:
+            got = "gazetteer:" + name
+        elif lower in self.lexicon:
+            got = "lexicon"
+        else:
+            for form in _case_forms(word):
+                if self.spell(form):
+                    got = "voikko:" + form
+                    break
+        self._accepts[word] = got
+        return got
+
+    def _index_names(self) -> None:
+        for name, forms in self.names.items():
+            for form in (name, *forms):
+                self._gazetteer_lower[form.lower()] = name
+                if form.lower().endswith("n") and form is not name:
+                    self._genitives.add(form.lower())
+            words = name.split()
+            if len(words) > 1:  # Gröna Gången: each word is the name's word
+                for w in words:
+                    self._gazetteer_lower.setdefault(w.lower(), name)
+                continue
+            self._starts.add(name.lower()[:3])
+            if "-" in name or self.spell(name):
+                continue  # Voikko inflects it
+            lower = name.lower()
+            head = next(
+                (
+                    (lower[:i], lower[i:])
+                    for i in range(2, len(lower) - 3)
+                    if self.spell(lower[i:])
+                    and any(
+                        a.get("BASEFORM", "").lower() == lower[i:] and a.get("CLASS") == "nimisana"
+                        for a in self._analyse(lower[i:])
+                    )
+                ),
+                None,
+            )
+            if head is not None:
+                self._heads.append((name, *head))
+                continue
+            for form in _inferred_forms(name):
+                self._gazetteer_lower.setdefault(form.lower(), name)
+                if form.endswith("n"):
+                    self._genitives.add(form.lower())
+
+    def _name_of(self, word: str) -> str | None:
+        """The gazetteer name a word is a form of (or a compound of its genitive)."""
+        lower = word.lower()
+        name = self._gazetteer_lower.get(lower)
+        if name is not None:
+            return name
+        for name, head, last in self._heads:
+            if lower.startswith(head) and len(lower) > len(head) + 1:
+                rest = lower[len(head) :]
+                if self.spell(rest) and any(
+                    a.get("BASEFORM", "").lower() == last for a in self._analyse(rest)
+                ):
+                    return name
+        if word[:1].isupper() and len(word) > 6:
+            return self._name_compound(word)
+        return None
+
+    def _name_compound(self, word: str) -> str | None:
+        """The name of a compound of a gazetteer name's genitive and a word the spell
+        checker knows: Vöyrinkaupungin is Vöyrin + kaupungin."""
+        lower = word.lower()
+        if lower[:3] not in self._starts:
+            return None
+        for i in range(4, len(lower) - 2):
+            if lower[i - 1] != "n":
+                continue
+            prefix, rest = lower[:i], lower[i:]
+            name = self._gazetteer_lower.get(prefix) if prefix in self._genitives else None
+            if name is None:
+                title = prefix[:1].upper() + prefix[1:]
+                name = next(
+                    (self._gazetteer_lower[a["BASEFORM"].lower()]
+                     for a in (self._analyse(title) if self.spell(title) else ())
+                     if a.get("SIJAMUOTO") == "omanto"
+                     and a.get("BASEFORM", "").lower() in self._gazetteer_lower),
+                    None,
+                )
+            if name is None:
+                name = next(
+                    (n for n, head, last in self._heads
+                     if prefix.startswith(head) and any(
+                         a.get("SIJAMUOTO") == "omanto" and a.get("BASEFORM", "").lower() == last
+                         for a in self._analyse(prefix[len(head):]))),
+                    None,
+                )
+            if name is not None and (rest in self.lexicon or self.spell(rest)):
+                return name
+        return None
 
     def _analyse(self, word: str) -> tuple[dict[str, str], ...]:
         got = self._analyses.get(word)
@@ -144,7 +277,7 @@ class Repairer:
         return got
 
     def _in_gazetteer(self, word: str, bases: Iterable[str]) -> bool:
-        if word.lower() in self._gazetteer_lower:
+        if self._name_of(word) is not None:
             return True
         return any(base.lower() in self._gazetteer_lower for base in bases)
 
@@ -186,20 +319,36 @@ class Repairer:
         for text, changes in finnish.candidates(word, MAX_CANDIDATES):
             if finnish.has_forced(text):
                 continue
-            in_gaz = text.lower() in self._gazetteer_lower
-            if not in_gaz and not self.spell(text):
+            how = self._checked(text)
+            if how is None:
                 continue
-            bases = frozenset(
-                a["BASEFORM"].lower() for a in self._analyse(text) if a.get("BASEFORM")
-            ) if not in_gaz or self.spell(text) else frozenset()
+            if how.startswith("voikko:"):
+                form = how.split(":", 1)[1]
+                bases = frozenset(
+                    a["BASEFORM"].lower() for a in self._analyse(form) if a.get("BASEFORM")
+                )
+                found.append(
+                    Reading(
+                        text=text,
+                        changes=changes,
+                        harmonic=self.harmonic(form),
+                        gazetteer=self._in_gazetteer(form, bases),
+                        bases=bases,
+                        parts=self.parts(form),
+                        freq=zipf(form),
+                    )
+                )
+                continue
+            # The user dictionary: spelt right by definition, so harmonic.
+            name = how.split(":", 1)[1] if how.startswith("gazetteer:") else None
             found.append(
                 Reading(
                     text=text,
                     changes=changes,
-                    harmonic=self.harmonic(text),
-                    gazetteer=in_gaz or self._in_gazetteer(text, bases),
-                    bases=bases,
-                    parts=self.parts(text),
+                    harmonic=True,
+                    gazetteer=name is not None,
+                    bases=frozenset({(name or text).lower()}),
+                    parts=1,
                     freq=zipf(text),
                 )
             )
@@ -319,7 +468,7 @@ class Repairer:
         for text in texts:
             for token in finnish.tokens(text):
                 decided = self.repair_word(token.text)
-                if decided is None or not finnish.has_forced(token.text) and self.spell(token.text):
+                if decided is None or not finnish.has_forced(token.text) and self.accepts(token.text):
                     continue
                 repaired = decided[0]
                 ev.forms[repaired.lower()] += 1
@@ -394,7 +543,7 @@ class Repairer:
                         for tok, new in zip(group, after, strict=True)
                         if new != tok.text
                     ]
-            elif not finnish.has_forced(whole) and self.spell(whole):
+            elif not finnish.has_forced(whole) and self.accepts(whole):
                 return []
         out = []
         for tok in group:
@@ -658,39 +807,134 @@ def _align(repairer: Repairer, word: str, others: list[finnish.Token]) -> str | 
     return None
 
 
+def _hyphen_wholes(text: str, toks: list[finnish.Token]) -> list[str]:
+    """For each token, the hyphenated word it is part of (Ylä-Savon for Ylä), or itself."""
+    wholes: list[str] = []
+    i = 0
+    while i < len(toks):
+        j = i
+        while j + 1 < len(toks) and text[toks[j].end : toks[j + 1].start] == "-":
+            j += 1
+        whole = text[toks[i].start : toks[j].end]
+        wholes.extend([whole] * (j - i + 1))
+        i = j + 1
+    return wholes
+
+
 def load_gazetteer(path: Path) -> tuple[str, ...]:
-    """Read a gazetteer: one correct name a line, ``#`` comments and blank lines skipped.
+    """Read a gazetteer's names (see :func:`load_names`), without their forms."""
+    return tuple(load_names(path))
+
+
+def load_names(path: Path) -> dict[str, tuple[str, ...]]:
+    """Read a gazetteer: one correct name a line, optionally followed by ``|`` and
+    inflected forms of it separated by spaces (``Vähäkyrö | Vähänkyrön``); ``#``
+    comments and blank lines skipped.
 
     Args:
         path: The file (``data/reference/proper-nouns.txt``).
 
     Returns:
-        The names; none when the file does not exist.
+        name -> its listed forms; empty when the file does not exist.
 
     Raises:
-        ReferenceDataError: A line is not a single name.
+        ReferenceDataError: A line is not a name (digits, tabs, several ``|``, or a
+            listed form that is not one word).
     """
     if not path.is_file():
         log.warning("no gazetteer at %s", path)
-        return ()
-    names: list[str] = []
+        return {}
+    names: dict[str, tuple[str, ...]] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         entry = raw.split("#", 1)[0].strip()
         if not entry:
             continue
-        if any(ch.isdigit() for ch in entry) or "\t" in entry:
+        if any(ch.isdigit() for ch in entry) or "\t" in entry or entry.count("|") > 1:
             raise ReferenceDataError(f"not a name: {entry!r}", path, number)
-        names.append(entry)
-    return tuple(names)
+        name, _, rest = (part.strip() for part in entry.partition("|"))
+        forms = tuple(rest.split())
+        if not name or any(not _is_word(f) for f in forms):
+            raise ReferenceDataError(f"not a name with its forms: {entry!r}", path, number)
+        names[name] = names.get(name, ()) + forms
+    return names
+
+
+def load_lexicon(path: Path) -> tuple[str, ...]:
+    """Read the domain lexicon: one correctly spelt Finnish word form a line, ``#``
+    comments and blank lines skipped.
+
+    Args:
+        path: The file (``data/reference/lexicon.txt``).
+
+    Returns:
+        The word forms; none when the file does not exist.
+
+    Raises:
+        ReferenceDataError: A line is not a single word.
+    """
+    if not path.is_file():
+        log.info("no lexicon at %s", path)
+        return ()
+    words: list[str] = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        entry = raw.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        if not _is_word(entry):
+            raise ReferenceDataError(f"not a word form: {entry!r}", path, number)
+        words.append(entry)
+    return tuple(words)
+
+
+def _is_word(text: str) -> bool:
+    return bool(text) and all(ch.isalpha() or ch == "-" for ch in text) and text[:1].isalpha()
+
+
+def _case_forms(word: str) -> tuple[str, ...]:
+    """The forms Voikko checks a word in: as written, and for a word of odd capitals
+    (ELämänhallinnan) also lower-case and with a first capital only."""
+    if word.islower() or word.isupper() or word == word[:1].upper() + word[1:].lower():
+        return (word,)
+    return (word, word.lower(), word[:1].upper() + word[1:].lower())
+
+
+_CASE_ENDINGS = ("n", "ssa", "sta", "lla", "lta", "lle", "na", "ksi")
+
+
+def _inferred_forms(name: str) -> tuple[str, ...]:
+    """Common case forms of a one-word name Voikko does not know, ending in a vowel:
+    genitive, the locative cases, essive, translative, illative and (after one
+    vowel) partitive, with the a or ä its vowels ask for (Höyhtyä -> Höyhtyän,
+    Höyhtyässä, Höyhtyään). A name ending in a consonant, or whose stem changes,
+    lists its forms in the gazetteer."""
+    if not name or name[-1].lower() not in "aeiouyäö":
+        return ()
+    vowels = [ch for ch in name.lower() if ch in "aouäöy"]
+    front = not vowels or vowels[-1] in "äöy"
+    endings = [e.replace("a", "ä") if front else e for e in _CASE_ENDINGS]
+    endings.append(name[-1].lower() + "n")
+    if len(name) > 1 and name[-2].lower() not in "aeiouyäö":
+        endings.append("ä" if front else "a")
+    return tuple(name + e for e in endings)
 
 
 @dataclass
 class Measurement:
-    """How the repair did on clean text damaged as the OCR damages it (word level)."""
+    """How the repair did on clean text damaged as the OCR damages it (word level).
+
+    A damaged word is *restorable* when its clean form is one the repair's spell
+    checker accepts (:meth:`Repairer.accepts`: Voikko, case-folded, with the
+    gazetteer and the lexicon). The others (typos and dialect of the source text,
+    names no list has) cannot be restored under the rule that a repair is never a
+    word the spell checker rejects; they are counted in ``damaged`` and listed by
+    name in ``unrestorable``, never left out silently.
+    """
 
     words: int = 0
     damaged: int = 0
     restored: int = 0
+    restorable: int = 0
+    restorable_restored: int = 0
     undamaged: int = 0
     changed: int = 0
     seconds: float = 0.0
@@ -698,11 +942,41 @@ class Measurement:
     """(correct, damaged, repaired) of each damaged word not restored exactly."""
     spoiled: list[tuple[str, str]] = field(default_factory=list)
     """(correct, repaired) of each undamaged word the repair changed."""
+    unrestorable: Counter[str] = field(default_factory=Counter)
+    """Clean forms of the damaged words the spell checker rejects -> times damaged."""
 
     @property
     def restored_share(self) -> float:
-        """Share of damaged words restored exactly."""
+        """Share of all damaged words restored exactly."""
         return self.restored / self.damaged if self.damaged else 1.0
+
+    @property
+    def restorable_share(self) -> float:
+        """Share of restorable damaged words restored exactly."""
+        return self.restorable_restored / self.restorable if self.restorable else 1.0
+
+    @property
+    def restorable_misses(self) -> list[tuple[str, str, str]]:
+        """The misses whose correct form the spell checker accepts."""
+        return [m for m in self.misses if m[0] not in self.unrestorable]
+
+    def report(self) -> str:
+        """The figures as lines of text, the excluded words listed by name."""
+        excluded = ", ".join(f"{w} ×{n}" for w, n in sorted(self.unrestorable.items()))
+        per_k = 1000 * 1000 * self.seconds / self.words if self.words else 0.0
+        return "\n".join(
+            [
+                f"words {self.words}; {per_k:.0f} ms per 1,000 words",
+                f"all damaged words: {self.restored} of {self.damaged} restored "
+                f"({100 * self.restored_share:.2f} %)",
+                f"restorable damaged words: {self.restorable_restored} of {self.restorable} "
+                f"restored ({100 * self.restorable_share:.2f} %)",
+                f"not restorable (the spell checker rejects the clean form): "
+                f"{self.damaged - self.restorable}: {excluded or '-'}",
+                f"undamaged words wrongly changed: {self.changed} of {self.undamaged} "
+                f"({100 * self.changed_share:.3f} %)",
+            ]
+        )
 
     @property
     def changed_share(self) -> float:
@@ -723,7 +997,8 @@ def measure(
             all the other texts as its corpus (never of the text itself).
 
     Returns:
-        The counts; ``misses`` and ``spoiled`` list the words that went wrong.
+        The counts; ``misses`` and ``spoiled`` list the words that went wrong,
+        ``unrestorable`` the damaged words whose clean form the spell checker rejects.
     """
     import random
     import time
@@ -757,11 +1032,18 @@ def measure(
         got = [t.text for t in finnish.tokens(repaired)]
         if len(got) != len(toks):
             raise ValueError(f"text {index}: {len(toks)} words became {len(got)}")
-        for tok, bad, after in zip(toks, damaged_words, got, strict=True):
+        wholes = _hyphen_wholes(text, toks)
+        for tok, whole, bad, after in zip(toks, wholes, damaged_words, got, strict=True):
             result.words += 1
             if bad != tok.text:
                 result.damaged += 1
-                if after == tok.text:
+                ok = after == tok.text
+                if repairer.accepts(tok.text) or repairer.accepts(whole):
+                    result.restorable += 1
+                    result.restorable_restored += ok
+                else:
+                    result.unrestorable[tok.text] += 1
+                if ok:
                     result.restored += 1
                 else:
                     result.misses.append((tok.text, bad, after))
