@@ -32,7 +32,8 @@ PROFILE = {
     "main implementer": '?project dct:identifier "S21684" ; eurio:hasInvolvedParty ?role . '
                         '?role a eurio:OrganisationRole ; eurio:isRoleOf ?org ; '
                         'eurio:roleLabel "päätoteuttaja"@fi, "main implementer"@en . '
-                        '?org skos:prefLabel "Kaakkois-Suomen ammattikorkeakoulu"@fi .',
+                        '?org skos:prefLabel "Kaakkois-Suomen Ammattikorkeakoulu Oy"@fi ; '
+                        'skos:altLabel "Kaakkois-Suomen ammattikorkeakoulu"@fi .',
     "co-implementer": '?project dct:identifier "S21684" ; eurio:hasInvolvedParty ?role . '
                       '?role eurio:isRoleOf ?org ; eurio:roleLabel "osatoteuttaja"@fi . '
                       '?org skos:prefLabel "ViaDia Mikkeli ry"@fi .',
@@ -40,7 +41,8 @@ PROFILE = {
                    '?org adms:identifier [ skos:notation "2472908-2" ] .',
     "funding": '?project dct:identifier "S21684" ; eurio:isFundedBy ?grant . '
                '?grant eurio:isDisbursedBy ?funder ; eurio:hasFundingAmount ?amount . '
-               '?funder skos:prefLabel "Etelä-Savon ELY-keskus"@fi . '
+               '?funder skos:prefLabel "Etelä-Savon elinkeino-, liikenne- ja ympäristökeskus"@fi ; '
+               'skos:altLabel "Etelä-Savon ELY-keskus"@fi . '
                '?amount eurio:value ?eur ; eurio:currency "EUR" . '
                'FILTER(datatype(?eur) = xsd:decimal && ?eur = 368136)',
     "target groups": '?project dct:identifier "S21684" ; dct:audience ?group . ?group a skos:Concept ; '

@@ -13,12 +13,20 @@ def resolver():
     return Resolver(bundled_reference_dir())
 
 
-def test_alias_and_ocr_damage_reach_one_organisation(resolver):
+def test_variants_and_ocr_damage_reach_one_organisation(resolver):
     plain = resolver.organisation("Kaakkois-Suomen ammattikorkeakoulu")
-    assert plain.business_id == "2472908-2"
+    assert (plain.name, plain.business_id) == ("Kaakkois-Suomen Ammattikorkeakoulu Oy", "2472908-2")
     assert resolver.organisation("Xamk") == plain
     assert resolver.organisation("Kaakkois-Suomen  Ammattikorkeakoulu Oy") == plain
-    assert resolver.organisation("Etela-Savon ELY-keskus").name == "Etelä-Savon ELY-keskus"
+    ely = "Etelä-Savon elinkeino-, liikenne- ja ympäristökeskus"
+    assert resolver.organisation("Etela-Savon ELY-keskus").name == ely
+    assert resolver.organisation(ely).name == ely
+
+
+def test_regions_from_municipalities(resolver):
+    assert resolver.region_of("MIKKELI").nuts3 == "FI1D1"
+    assert resolver.region_of("Kemijärvi").name_fi == "Lappi"
+    assert resolver.region_of("Atlantis") is None
 
 
 def test_unknown_organisation_keeps_its_name(resolver):
@@ -35,26 +43,39 @@ def test_target_group_labels_and_verified_links(resolver):
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path):
-    bad = tmp_path / "organisations.yaml"
-    bad.write_text("- name: A\n  business_id: [unclosed\n", encoding="utf-8")
+    bad = tmp_path / "target-groups.yaml"
+    bad.write_text("- label: nuoret\n  exact: [unclosed\n", encoding="utf-8")
     with pytest.raises(ReferenceDataError) as info:
-        load_organisations(bad)
+        load_target_group_links(bad)
     assert str(bad) in str(info.value) and info.value.line is not None
 
 
+HEADER = "name,variants,business_id,type,municipality,wikidata,source\n"
+
+
 @pytest.mark.parametrize(
-    "text, message",
+    "row, message, line",
     [
-        ("- name: A\n  business_id: 123\n", "not a business ID"),
-        ("- aliases: [x]\n", "no name"),
-        ("name: A\n", "list of mappings"),
+        ("A,,2472908-3,,,,\n", "not a valid business ID", 2),  # check digit wrong
+        ("A,,123,,,,\n", "not a valid business ID", 2),
+        (",x,,,,,\n", "no name", 2),
+        ("A,,,,,Q0x,\n", "QID", 2),
+        ("Etelä-Savon elinkeino-, liikenne- ja ympäristökeskus,,,,,,\n", "quote", 2),
     ],
 )
-def test_bad_organisation_entries(tmp_path, text, message):
-    path = tmp_path / "organisations.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ReferenceDataError, match=message):
+def test_bad_organisation_rows_name_the_line(tmp_path, row, message, line):
+    path = tmp_path / "organisations.csv"
+    path.write_text(HEADER + row, encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=message) as info:
         load_organisations(path)
+    assert info.value.line == line
+
+
+def test_business_ids_are_validated_and_formatted(tmp_path):
+    path = tmp_path / "organisations.csv"
+    path.write_text(HEADER + "A,,24729082,,,,\n", encoding="utf-8")
+    (org,) = load_organisations(path)
+    assert org.business_id == "2472908-2"
 
 
 def test_target_group_entry_needs_one_verified_yso_concept(tmp_path):
@@ -68,7 +89,7 @@ def test_target_group_entry_needs_one_verified_yso_concept(tmp_path):
 
 
 def test_yaml_is_read_safely(tmp_path):
-    path = tmp_path / "organisations.yaml"
+    path = tmp_path / "target-groups.yaml"
     path.write_text("- !!python/object/apply:os.system ['true']\n", encoding="utf-8")
     with pytest.raises(ReferenceDataError):
-        load_organisations(path)
+        load_target_group_links(path)

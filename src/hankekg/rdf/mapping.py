@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 from hankekg import iris
 from hankekg.model import Card, Output, Role
 from hankekg.namespaces import ADMS, EURIO, HK, bind_prefixes
-from hankekg.resolve.resolver import Resolver
+from hankekg.resolve.resolver import Resolver, normalise_space
 
 GRAPH_BASE = "https://w3id.org/hankekg/graph/"
 DATA_GRAPH = URIRef(GRAPH_BASE + "data")
@@ -114,6 +114,9 @@ class CardMapper:
         g.add((org, RDF.type, ORG.FormalOrganization))
         g.add((org, RDF.type, EURIO.Organisation))
         g.add((org, SKOS.prefLabel, fi(ref.name)))
+        written = normalise_space(name)
+        if written != ref.name:
+            g.add((org, SKOS.altLabel, fi(written)))
         if ref.business_id:
             ident = self.minter.business_identifier(ref.business_id)
             g.add((org, ADMS.identifier, ident))
