@@ -49,3 +49,12 @@ class ValidationError(HankekgError):
 
 class QueryError(HankekgError):
     """A query could not be run."""
+
+
+class RegistryError(InputError):
+    """A EURA2014 registry page cannot be read or has no project code."""
+
+
+class LinkError(HankekgError):
+    """An external SPARQL endpoint or a local triplestore process failed: unreachable, too slow,
+    an HTTP error, an answer that is not SPARQL JSON results, or a server that would not start."""

@@ -190,3 +190,72 @@ PROSE_FIELDS: tuple[str, ...] = (
     "notes",
 )
 """Card fields whose value is free prose."""
+
+
+@dataclass(frozen=True)
+class PriorityAxis:
+    """A priority axis (toimintalinja) of the programme: ``5. Sosiaalinen osallisuus …``."""
+
+    number: int
+    label: str
+
+
+@dataclass(frozen=True)
+class SpecificObjective:
+    """A specific objective (erityistavoite) of the programme: ``10.1. Työelämän …``."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The applicant of a project as a registry page names it (no contact data, ever)."""
+
+    name: str | None
+    org_type: str | None
+    business_id: str | None
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An organisation listed under a registry page's partner header.
+
+    ``role`` is None when the line stands under no known header.
+    """
+
+    name: str
+    business_id: str | None
+    role: Role | None
+    line: int
+
+
+@dataclass(frozen=True)
+class RegistryRecord:
+    """A EURA2014 project page, parsed.
+
+    Values are as the page writes them; dates are parsed, missing values are None.
+    ``municipality`` is the applicant's post office (``Postitoimipaikka``). Contact
+    people, e-mail addresses, phone numbers and street addresses never reach a record:
+    the parser drops them and leaves a ``personal-data-dropped`` problem instead.
+    ``field_lines`` maps each field name to the (first, last) line of its value.
+    """
+
+    source: str
+    language: str
+    code: str
+    name: str | None
+    priority_axis: PriorityAxis | None
+    specific_objective: SpecificObjective | None
+    start: date | None
+    end: date | None
+    status: str | None
+    responsible_authority: str | None
+    applicant: Applicant | None
+    arrangement: str | None
+    partners: tuple[Partner, ...]
+    municipality: str | None
+    www: str | None
+    summary: str | None
+    problems: tuple[Problem, ...] = ()
+    field_lines: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, hash=False)
