@@ -90,15 +90,16 @@ def build(
 
     if not data_dir.is_dir():
         raise _fail(HankekgError("no such data folder", data_dir))
-    files = pipeline.card_files(data_dir)
+    files = pipeline.input_files(data_dir)
     if not files:
-        err.print(f"[yellow]no cards in {data_dir / 'cards'} (*.txt)[/]")
+        err.print(f"[yellow]no cards in {data_dir / 'cards'} (*.txt) and no registry pages in "
+                  f"{data_dir / 'registry' / 'eura2014'}[/]")
     try:
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             TextColumn("{task.fields[current]}"), console=err, transient=True,
         ) as progress:
-            task = progress.add_task("reading cards", total=len(files), current="")
+            task = progress.add_task("reading sources", total=len(files), current="")
             result = pipeline.build(
                 data_dir, base, advance=lambda p: progress.update(task, advance=1, current=p.name)
             )
@@ -114,6 +115,10 @@ def build(
 def _print_summary(result, s: dict, out_dir: Path) -> None:
     table = Table(title="hankekg build", show_header=False, box=None, pad_edge=False)
     table.add_row("cards", f"{s['cards_built']} built, {s['cards_failed']} failed, of {s['cards_read']}")
+    table.add_row("registry pages", f"{s['registry_read'] - s['registry_failed']} read, "
+                  f"{s['registry_failed']} failed")
+    table.add_row("organisations", f"{s['organisations']} (report/organisations.csv)")
+    table.add_row("conflicts", f"{s['conflicts']} card/registry disagreements (report/conflicts.csv)")
     table.add_row("graph", f"{s['triples']:,} triples, {s['projects']} projects → {out_dir / 'hankekg.ttl'}")
     verdict = "[green]conforms[/]" if s["conforms"] else f"[red]{s['violations']} violations[/]"
     table.add_row("shapes", f"{verdict}; {s['warnings']} warnings, {s['infos']} infos")
@@ -124,7 +129,7 @@ def _print_summary(result, s: dict, out_dir: Path) -> None:
     table.add_row("set aside", f"{s['garbage_lines']} logo lines, {s['unmapped_lines']} unmapped lines (report/unmapped.csv)")
     table.add_row("report", str(out_dir / "report"))
     out.print(table)
-    failures = [(str(o.path), o.error) for o in result.outcomes if o.error]
+    failures = result.failures
     if failures or result.problems:
         out.print(f"\n[bold]problems[/] ({len(failures) + len(result.problems)}):")
         for _, error in failures:

@@ -15,9 +15,14 @@ asks the network. Under a data base (configurable, default
     organisation/<business-id>                  an organisation with a Y-tunnus
     organisation/<business-id>/id/ytunnus       that Y-tunnus as an adms:Identifier
     organisation/name/<slug>                    an organisation known only by name
+    project/S21684/conflict/<n>                 the n-th disagreement between its sources
     target-group/<slug>                         a target-group concept
+    region/<NUTS-3 code>                        a region (maakunta)
     source/card/<code>                          a project card (a prov:Entity)
     source/card/<code>/repair/<n>               the n-th OCR repair on that card
+    source/eura2014/<code>                      a EURA2014 registry record (a prov:Entity)
+    dataset                                     the dataset itself (VoID / DCAT)
+    linkset/<name>                              a set of outgoing links (void:Linkset)
 
 ``<org-key>`` is a business ID or ``name/<slug>`` rewritten to ``n-<slug>``.
 Programme, priority axis and specific objective live under the fixed programme
@@ -120,6 +125,12 @@ class Minter:
             return self._iri("organisation", "name", key[2:])
         return self._iri("organisation", key)
 
+    def organisation_by_key(self, key: str) -> URIRef:
+        """The organisation IRI of a key made by :meth:`org_key`."""
+        if key.startswith("n-"):
+            return self._iri("organisation", "name", key[2:])
+        return self.organisation(business_id=key)
+
     def business_identifier(self, business_id: str) -> URIRef:
         return self._iri("organisation", self.org_key(business_id=business_id), "id", "ytunnus")
 
@@ -140,6 +151,25 @@ class Minter:
 
     def target_group(self, label: str) -> URIRef:
         return self._iri("target-group", slug(label))
+
+    def conflict(self, code: str, position: int) -> URIRef:
+        return self._iri("project", self._code(code), "conflict", _position(position))
+
+    def region(self, nuts3: str) -> URIRef:
+        if not re.match(r"^FI[0-9A-Z]{3}$", nuts3):
+            raise IriError(f"not a Finnish NUTS-3 code: {nuts3!r}")
+        return self._iri("region", nuts3)
+
+    def registry_record(self, code: str) -> URIRef:
+        return self._iri("source", "eura2014", self._code(code))
+
+    def dataset(self) -> URIRef:
+        return self._iri("dataset")
+
+    def linkset(self, name: str) -> URIRef:
+        if not _SLUG.match(name):
+            raise IriError(f"not a link set name: {name!r}")
+        return self._iri("linkset", name)
 
     def card(self, code: str) -> URIRef:
         return self._iri("source", "card", self._code(code))
@@ -181,6 +211,7 @@ _KEY_CHECKS = {
     "{org}": _is_org_key,
     "{role}": lambda p: p in _SLUG_ROLES,
     "{n}": lambda p: p.isdigit() and not p.startswith("0"),
+    "{nuts}": lambda p: bool(re.match(r"^FI[0-9A-Z]{3}$", p)),
 }
 
 _FORMS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
@@ -194,7 +225,12 @@ _FORMS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
     ("organisation", ("organisation", "{bid}"), (1,)),
     ("business-identifier", ("organisation", "{bid}", "id", "ytunnus"), (1,)),
     ("organisation-by-name", ("organisation", "name", "{slug}"), (2,)),
+    ("conflict", ("project", "{code}", "conflict", "{n}"), (1, 3)),
     ("target-group", ("target-group", "{slug}"), (1,)),
+    ("region", ("region", "{nuts}"), (1,)),
+    ("registry-record", ("source", "eura2014", "{code}"), (2,)),
+    ("dataset", ("dataset",), ()),
+    ("linkset", ("linkset", "{slug}"), (1,)),
     ("card", ("source", "card", "{code}"), (2,)),
     ("repair", ("source", "card", "{code}", "repair", "{n}"), (2, 4)),
 )

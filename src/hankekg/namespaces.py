@@ -56,6 +56,8 @@ class HK(DefinedNamespace):
     TargetGroup: URIRef
     ImplementerRole: URIRef
     OcrRepair: URIRef
+    RegistryRecord: URIRef
+    SourceConflict: URIRef
 
     # concepts and concept schemes
     RoleScheme: URIRef
@@ -64,6 +66,7 @@ class HK(DefinedNamespace):
     SupportTransferee: URIRef
     TargetGroupScheme: URIRef
     ProgrammeScheme: URIRef
+    RegionScheme: URIRef
 
     # properties
     roleConcept: URIRef
@@ -84,6 +87,12 @@ class HK(DefinedNamespace):
     textBefore: URIRef
     textAfter: URIRef
     repairReason: URIRef
+    responsibleAuthority: URIRef
+    projectStatus: URIRef
+    hasConflict: URIRef
+    conflictField: URIRef
+    cardValue: URIRef
+    registryValue: URIRef
 
 
 PREFIXES: dict[str, Namespace | str] = {

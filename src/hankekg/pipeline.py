@@ -1,14 +1,14 @@
-"""The build: cards → repaired records → RDF → validation → dist/.
+"""The build: cards and registry pages → records → merged projects → RDF → validation.
 
-Each step is a call into its stage. One bad card never stops the others: its error is
-kept with the card's outcome and the build goes on.
+Each step is a call into its stage. One bad input never stops the others: its error is
+kept with its outcome and the build goes on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Dataset, Graph
@@ -19,16 +19,21 @@ from hankekg.cards.read import read_card
 from hankekg.cards.repair import Repairer
 from hankekg.errors import HankekgError
 from hankekg.iris import Minter
-from hankekg.model import Card, Problem
+from hankekg.model import Card, Problem, RegistryRecord
 from hankekg.namespaces import DEFAULT_DATA_BASE
 from hankekg.publish.dumps import union
-from hankekg.rdf.mapping import ONTOLOGY_GRAPH, CardMapper, new_dataset
+from hankekg.rdf.mapping import ONTOLOGY_GRAPH, ProjectMapper, new_dataset
+from hankekg.registry.parse import read_registry_page
+from hankekg.resolve.kohesio import load_matches
+from hankekg.resolve.merge import Project, merge
+from hankekg.resolve.organisations import Organisation, OrganisationIndex
 from hankekg.resolve.resolver import Resolver
 from hankekg.validate.run import ValidationOutcome, validate
 
 log = logging.getLogger(__name__)
 
 CARD_SUFFIXES = (".txt",)
+REGISTRY_SUFFIXES = (".txt", ".html", ".htm")
 
 PUBLISHED_ONTOLOGY = ("hankekg.ttl", "programme.ttl")
 """The files of ontology/ that go into the graph; vocabularies.ttl only declares
@@ -48,20 +53,38 @@ class CardOutcome:
     error: HankekgError | None = None
 
 
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What became of one registry page: a record, or the error that stopped it."""
+
+    path: Path
+    record: RegistryRecord | None
+    error: HankekgError | None = None
+
+
 @dataclass
 class BuildResult:
     outcomes: list[CardOutcome]
     dataset: Dataset
     validation: ValidationOutcome
     problems: list[Problem] = field(default_factory=list)
+    records: list[RecordOutcome] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+    link_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def cards(self) -> list[Card]:
         return [o.card for o in self.outcomes if o.card is not None]
 
     @property
+    def failures(self) -> list[tuple[Path, HankekgError]]:
+        """Every input that could not be read at all."""
+        return [(o.path, o.error) for o in (*self.outcomes, *self.records) if o.error]
+
+    @property
     def input_failed(self) -> bool:
-        return any(o.error for o in self.outcomes) or any(p.severity == "error" for p in self.problems)
+        return bool(self.failures) or any(p.severity == "error" for p in self.problems)
 
     @property
     def exit_code(self) -> int:
@@ -71,12 +94,31 @@ class BuildResult:
         return EXIT_OK if self.validation.conforms else EXIT_VIOLATIONS
 
 
-def card_files(data_dir: Path) -> list[Path]:
-    """The card files under ``data_dir/cards``, sorted by name."""
-    folder = data_dir / "cards"
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CARD_SUFFIXES)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes
+                  and not p.name.startswith("."))
+
+
+def card_files(data_dir: Path) -> list[Path]:
+    """The card files under ``data_dir/cards``, sorted by name."""
+    return _files(data_dir / "cards", CARD_SUFFIXES)
+
+
+def registry_files(data_dir: Path) -> list[Path]:
+    """The saved registry pages under ``data_dir/registry/eura2014``, sorted by name."""
+    return _files(data_dir / "registry" / "eura2014", REGISTRY_SUFFIXES)
+
+
+def _label(path: Path, data_dir: Path | None) -> str:
+    """How records name their source: the path below the data folder."""
+    if data_dir is not None:
+        try:
+            return path.resolve().relative_to(data_dir.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
 
 
 def read_one(path: Path, repairer: Repairer, label: str | None = None) -> Card:
@@ -96,13 +138,14 @@ def read_one(path: Path, repairer: Repairer, label: str | None = None) -> Card:
 
 
 def read_cards(
-    files: Iterable[Path], repairer: Repairer, advance: Callable[[Path], None] | None = None
+    files: Iterable[Path], repairer: Repairer, advance: Callable[[Path], None] | None = None,
+    data_dir: Path | None = None,
 ) -> list[CardOutcome]:
     """Read every card; a failing card is recorded with its error and the rest go on."""
     outcomes = []
     for path in files:
         try:
-            outcomes.append(CardOutcome(path, read_one(path, repairer)))
+            outcomes.append(CardOutcome(path, read_one(path, repairer, _label(path, data_dir))))
         except HankekgError as err:
             log.warning("%s", err)
             outcomes.append(CardOutcome(path, None, err))
@@ -111,30 +154,62 @@ def read_cards(
     return outcomes
 
 
-def build_graph(
-    cards: Iterable[Card], resolver: Resolver, base: str = DEFAULT_DATA_BASE
-) -> tuple[Dataset, list[Problem]]:
-    """Map cards to a dataset (data, provenance and ontology graphs).
+def read_records(
+    files: Iterable[Path], advance: Callable[[Path], None] | None = None, data_dir: Path | None = None
+) -> list[RecordOutcome]:
+    """Read every registry page; a failing page is recorded with its error and the rest go on."""
+    outcomes = []
+    for path in files:
+        try:
+            record = read_registry_page(path)
+            outcomes.append(RecordOutcome(path, replace(record, source=_label(path, data_dir),
+                                                        field_lines=record.field_lines)))
+        except HankekgError as err:
+            log.warning("%s", err)
+            outcomes.append(RecordOutcome(path, None, err))
+        if advance:
+            advance(path)
+    return outcomes
 
-    A second card with a project code already seen is not mapped; it becomes a problem.
-    """
+
+def _unique(items, what: str, problems: list[Problem]) -> dict:
+    """Items by project code; a second item with a code already seen becomes a problem."""
+    by_code: dict = {}
+    for item in items:
+        if item.code in by_code:
+            problems.append(Problem(item.source, item.field_lines.get("name", (1, 1))[0], "duplicate-code",
+                                    f"project code {item.code} is already on {by_code[item.code].source}; "
+                                    f"this {what} was not used"))
+            continue
+        by_code[item.code] = item
+    return by_code
+
+
+def merge_projects(cards: Iterable[Card], records: Iterable[RegistryRecord], resolver: Resolver,
+                   problems: list[Problem]) -> list[Project]:
+    """One :class:`Project` per project code, from its card, its registry record, or both."""
+    by_card = _unique(cards, "card", problems)
+    by_record = _unique(records, "registry page", problems)
+    return [merge(by_card.get(code), by_record.get(code), resolver)
+            for code in sorted(by_card.keys() | by_record.keys())]
+
+
+def build_graph(
+    projects: list[Project], resolver: Resolver, base: str = DEFAULT_DATA_BASE,
+    kohesio: dict[str, str] | None = None,
+) -> tuple[Dataset, list[Problem], list[Organisation], dict[str, int]]:
+    """Map projects to a dataset (data, provenance, links and ontology graphs)."""
     dataset = new_dataset()
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     for name in PUBLISHED_ONTOLOGY:
         ontology.parse(paths.ontology_dir() / name, format="turtle")
-    mapper = CardMapper(dataset, Minter(base), resolver)
-    seen: dict[str, str] = {}
-    problems = []
-    for card in cards:
-        if card.code in seen:
-            problems.append(
-                Problem(card.source, card.field_lines.get("name", (1, 1))[0], "duplicate-code",
-                        f"project code {card.code} is already on {seen[card.code]}; this card was not mapped")
-            )
-            continue
-        seen[card.code] = card.source
-        mapper.add(card)
-    return dataset, problems
+    index = OrganisationIndex(resolver)
+    index.learn(projects)
+    mapper = ProjectMapper(dataset, Minter(base), resolver, index, kohesio)
+    for project in projects:
+        mapper.add(project)
+    organisations = mapper.finish()
+    return dataset, index.problems, organisations, dict(mapper.link_counts)
 
 
 def validation_graph(dataset: Dataset) -> Graph:
@@ -142,18 +217,30 @@ def validation_graph(dataset: Dataset) -> Graph:
     return union(dataset)
 
 
+def input_files(data_dir: Path) -> list[Path]:
+    """Every source document a build of ``data_dir`` reads."""
+    return card_files(data_dir) + registry_files(data_dir)
+
+
 def build(
     data_dir: Path,
     base: str = DEFAULT_DATA_BASE,
     advance: Callable[[Path], None] | None = None,
 ) -> BuildResult:
-    """Build the graph from a data directory (cards/, reference/) and validate it."""
-    resolver = Resolver(paths.reference_dir(data_dir))
-    repairer = Repairer(paths.reference_dir(data_dir))
-    outcomes = read_cards(card_files(data_dir), repairer, advance)
+    """Build the graph from a data directory (cards/, registry/, reference/) and validate it."""
+    reference = paths.reference_dir(data_dir)
+    resolver = Resolver(reference)
+    repairer = Repairer(reference)
+    outcomes = read_cards(card_files(data_dir), repairer, advance, data_dir)
+    records = read_records(registry_files(data_dir), advance, data_dir)
     cards = [o.card for o in outcomes if o.card is not None]
-    dataset, problems = build_graph(cards, resolver, base)
-    for card in cards:
-        problems.extend(card.problems)
+    good_records = [o.record for o in records if o.record is not None]
+    problems: list[Problem] = []
+    projects = merge_projects(cards, good_records, resolver, problems)
+    dataset, org_problems, organisations, link_counts = build_graph(
+        projects, resolver, base, load_matches(reference / "kohesio.csv"))
+    problems.extend(org_problems)
+    for item in (*cards, *good_records):
+        problems.extend(item.problems)
     outcome = validate(validation_graph(dataset), ontology_included=True)
-    return BuildResult(outcomes, dataset, outcome, problems)
+    return BuildResult(outcomes, dataset, outcome, problems, records, projects, organisations, link_counts)

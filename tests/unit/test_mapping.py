@@ -4,14 +4,17 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS, VOID
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from hankekg.iris import Minter
 from hankekg.model import Card, Funder, Implementer, Links, Output, Repair, Role, TargetGroups
 from hankekg.namespaces import HK
 from hankekg.paths import bundled_reference_dir
-from hankekg.rdf.mapping import DATA_GRAPH, PROVENANCE_GRAPH, CardMapper, decimal_literal, new_dataset
+from hankekg.pipeline import build_graph
+from hankekg.rdf.mapping import DATA_GRAPH, LINKS_GRAPH, PROVENANCE_GRAPH, decimal_literal, isbn_in_url
+from hankekg.resolve.merge import merge
 from hankekg.resolve.resolver import Resolver
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "small-card.ttl"
@@ -35,9 +38,15 @@ CARD = Card(
 
 
 def _map() -> tuple[Graph, Graph]:
-    ds = new_dataset()
-    CardMapper(ds, Minter("http://example.org/kg/"), Resolver(bundled_reference_dir())).add(CARD)
+    ds = _dataset()
     return ds.graph(DATA_GRAPH), ds.graph(PROVENANCE_GRAPH)
+
+
+def _dataset():
+    resolver = Resolver(bundled_reference_dir())
+    ds, problems, _, _ = build_graph([merge(CARD, None, resolver)], resolver, "http://example.org/kg/")
+    assert problems == []
+    return ds
 
 
 def _dump(g: Graph) -> str:
@@ -64,6 +73,24 @@ def test_provenance_keeps_the_original_and_every_repair():
     assert (str(prov.value(repairs[0], HK.textBefore)), str(prov.value(repairs[0], HK.textAfter))) == (
         "Lisata", "Lisätä")
     assert prov.value(repairs[0], HK.sourceLine).toPython() == 8
+
+
+def test_links_graph_holds_the_outgoing_links_and_their_linksets():
+    links = _dataset().graph(LINKS_GRAPH)
+    project = URIRef("http://example.org/kg/project/S10001")
+    assert (project, RDFS.seeAlso,
+            URIRef("https://www.eura2014.fi/rrtiepa/projekti.php?projektikoodi=S10001")) in links
+    # two YSO exact matches (nuoret, maahanmuuttajat) and one EURA2014 page
+    counts = {str(ls).rsplit("/", 1)[1]: links.value(ls, VOID.triples).toPython()
+              for ls in links.subjects(RDF.type, VOID.Linkset)}
+    assert counts == {"eura2014": 1, "yso-exact": 2}
+
+
+def test_isbn_is_read_from_theseus_links():
+    url = "https://www.theseus.fi/bitstream/handle/10024/506656/URNISBN9789523443884.pdf?sequence=2"
+    assert isbn_in_url(url) == "978-952-344-388-4"
+    assert isbn_in_url("https://example.org/URNISBN9789523443885.pdf") is None  # check digit wrong
+    assert isbn_in_url("https://example.org/opas.pdf") is None
 
 
 def test_decimal_literal_is_canonical():

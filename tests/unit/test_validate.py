@@ -9,18 +9,15 @@ from rdflib.namespace import DCTERMS
 from hankekg.namespaces import HK
 from hankekg.validate.run import validate
 from tests.support import run_cli
-from tests.unit.test_mapping import _map  # maps a small hand-made card
+from hankekg.publish.dumps import union
+from tests.unit.test_mapping import _dataset  # maps a small hand-made card
 
 PROJECT = URIRef("http://example.org/kg/project/S10001")
 
 
 @pytest.fixture(scope="module")
 def small_graph() -> Graph:
-    data, prov = _map()
-    g = Graph()
-    for t in (*data, *prov):
-        g.add(t)
-    return g
+    return union(_dataset())
 
 
 def test_small_card_conforms_and_reports_missing_fields(small_graph):

@@ -8,7 +8,9 @@ Files (all UTF-8; CSV with a header row):
 - ``repairs.csv``      every OCR diacritic repair: file, line, before, after, reason
 - ``unmapped.csv``     every source line that is not a field value: file, line, kind (garbage | unmapped), text
 - ``problems.csv``     every input problem: file, line, severity, kind, message
-- ``conflicts.csv``    values on which two sources disagree (filled once registry records are merged)
+- ``conflicts.csv``    values on which the card and the registry record disagree, and what the graph uses
+- ``matches.csv``      every decision that a name on a card is an organisation of the registry record
+- ``organisations.csv`` every organisation node: key, preferred name, other names, business ID
 - ``summary.json``     the counts of the terminal summary
 """
 
@@ -40,9 +42,13 @@ def summary(result: BuildResult, triples: int) -> dict:
         "cards_read": len(result.outcomes),
         "cards_built": len(result.cards),
         "cards_failed": sum(1 for o in result.outcomes if o.error),
+        "registry_read": len(result.records),
+        "registry_failed": sum(1 for o in result.records if o.error),
+        "conflicts": sum(len(p.conflicts) for p in result.projects),
+        "organisations": len(result.organisations),
+        "links": dict(sorted(result.link_counts.items())),
         "problems": len(result.problems),
-        "input_errors": sum(1 for o in result.outcomes if o.error)
-        + sum(1 for p in result.problems if p.severity == "error"),
+        "input_errors": len(result.failures) + sum(1 for p in result.problems if p.severity == "error"),
         "triples": triples,
         "projects": len(comp),
         "conforms": result.validation.conforms,
@@ -93,13 +99,26 @@ def write_report(result: BuildResult, folder: Path, triples: int) -> dict:
               for s in sorted((*c.unmapped, *c.garbage), key=lambda s: s.line))),
     )
     problems = [
-        (str(o.path), o.error.line or "", "error", type(o.error).__name__, o.error.message)
-        for o in result.outcomes if o.error
+        (str(path), error.line or "", "error", type(error).__name__, error.message)
+        for path, error in result.failures
     ] + [(p.path, p.line or "", p.severity, p.kind, p.message) for p in result.problems]
     write_text_atomic(folder / "problems.csv", _csv(["file", "line", "severity", "kind", "message"], problems))
     write_text_atomic(
         folder / "conflicts.csv",
-        _csv(["code", "field", "source_a", "value_a", "source_b", "value_b"], []),
+        _csv(["code", "field", "card", "registry", "resolution"],
+             ((c.code, c.field, c.card, c.registry, c.resolution) for p in result.projects for c in p.conflicts)),
+    )
+    write_text_atomic(
+        folder / "matches.csv",
+        _csv(["code", "card_name", "registry_name", "business_id", "score", "method", "accepted"],
+             ((m.code, m.card_name, m.registry_name, m.business_id or "", m.score, m.method,
+               "yes" if m.accepted else "no") for p in result.projects for m in p.matches)),
+    )
+    write_text_atomic(
+        folder / "organisations.csv",
+        _csv(["key", "name", "other_names", "business_id", "municipality"],
+             ((o.key, o.name, " | ".join(o.alt_names), o.business_id or "", o.municipality or "")
+              for o in result.organisations)),
     )
     data = summary(result, triples)
     write_text_atomic(folder / "summary.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
