@@ -105,7 +105,7 @@ def build(
             )
         graph = union(result.dataset)
         write_turtle(graph, out_dir / "hankekg.ttl")
-        summary = write_report(result, out_dir / "report", len(graph))
+        summary = write_report(result, out_dir / "report", graph)
     except HankekgError as error:
         raise _fail(error) from error
     _print_summary(result, summary, out_dir)
@@ -127,6 +127,7 @@ def _print_summary(result, s: dict, out_dir: Path) -> None:
         table.add_row("completeness", f"{s['fields_filled']}/{s['fields_expected']} card fields filled ({share:.0f} %)")
     table.add_row("OCR repairs", f"{s['repairs']} words (report/repairs.csv)")
     table.add_row("set aside", f"{s['garbage_lines']} logo lines, {s['unmapped_lines']} unmapped lines (report/unmapped.csv)")
+    table.add_row("links", ", ".join(f"{k} {v}" for k, v in s["links"].items()) + " (report/coverage.csv)")
     table.add_row("report", str(out_dir / "report"))
     out.print(table)
     failures = result.failures
@@ -255,6 +256,145 @@ def validate(
         write_turtle(outcome.report, report)
         out.print(f"report: {report}")
     raise typer.Exit(0 if outcome.conforms else 1)
+
+
+registry_app = typer.Typer(help="Work with EURA2014 registry pages.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("parse")
+def registry_parse(
+    page: Annotated[Path, typer.Argument(help="A saved EURA2014 project page (.txt text or .html).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json (the documented JSON form) or text.")] = "text",
+) -> None:
+    """Show what a EURA2014 project page holds: code, name, priority axis, specific objective,
+    planned period, status, responsible authority, applicant, partners, municipality,
+    website and summary. Contact people are dropped while the page is read.
+
+    Examples:
+
+    * `hankekg registry parse data/registry/eura2014/S21684.txt`
+    * `hankekg registry parse saved-page.html --format json`
+    """
+    from hankekg.registry.jsonform import record_to_dict, record_to_json
+    from hankekg.registry.parse import read_registry_page
+
+    if fmt not in ("json", "text"):
+        raise _fail(HankekgError(f"unknown format {fmt!r}: use json or text"))
+    try:
+        record = read_registry_page(page)
+    except HankekgError as error:
+        raise _fail(error) from error
+    if fmt == "json":
+        sys.stdout.write(record_to_json(record) + "\n")
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in record_to_dict(record).items():
+        if key == "problems":
+            continue
+        if isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        table.add_row(f"[bold]{key}[/]", "" if value is None else str(value))
+    out.print(table)
+    for p in record.problems:
+        out.print(f"[yellow]{p.severity}[/] line {p.line}: {p.message}", highlight=False)
+
+
+link_app = typer.Typer(
+    help="Link projects to the registries: EURA2014 pages and Kohesio. Without a subcommand: "
+    "fetch missing registry pages (with --online) and print the link coverage table.",
+    invoke_without_command=True,
+)
+app.add_typer(link_app, name="link")
+
+
+@link_app.callback()
+def link(
+    ctx: typer.Context,
+    data_dir: Annotated[Path, typer.Option(help="The data folder.")] = Path("data"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where report/coverage.csv goes.")] = Path("dist"),
+    online: Annotated[bool, typer.Option(help="Fetch missing EURA2014 pages from the live registry "
+                                              "(politely: one request a second, cached).")] = False,
+    delay: Annotated[float, typer.Option(help="Seconds between requests with --online.")] = 1.0,
+    registry_url: Annotated[str, typer.Option(help="The registry's project page address.")] =
+        "https://www.eura2014.fi/rrtiepa/projekti.php",
+) -> None:
+    """Fetch the registry pages the cards lack (only with --online; nothing touches the
+    network without it), then print and write the link coverage table: projects with a
+    registry record and with a Kohesio match, organisations with a business ID, target
+    groups with a YSO match, outputs with an ISBN.
+
+    Examples:
+
+    * `hankekg link` (offline: coverage, and which pages are missing)
+    * `hankekg link --online` (fetch missing pages into data/registry/eura2014/)
+    * `hankekg link kohesio` (match projects to Kohesio items)
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"data_dir": data_dir, "out_dir": out_dir}
+        return
+    from hankekg import pipeline
+    from hankekg.link.run import coverage, coverage_csv, fetch_missing
+    from hankekg.publish.dumps import union
+    from hankekg.publish.files import write_text_atomic
+
+    try:
+        results = fetch_missing(data_dir, online, delay=delay, base_url=registry_url)
+        for r in results:
+            colour = "green" if r.ok else "yellow" if r.status == "offline-missing" else "red"
+            out.print(f"[{colour}]{r.status:<15}[/] {r.code} {r.message}", highlight=False)
+        result = pipeline.build(data_dir)
+        rows = coverage(union(result.dataset))
+        write_text_atomic(out_dir / "report" / "coverage.csv", coverage_csv(rows))
+    except HankekgError as error:
+        raise _fail(error) from error
+    _print_coverage(rows)
+    out.print(f"written: {out_dir / 'report' / 'coverage.csv'}")
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _print_coverage(rows) -> None:
+    table = Table(title="link coverage")
+    for col in ("", "have", "of", "share"):
+        table.add_column(col, justify="left" if not col else "right")
+    for r in rows:
+        table.add_row(r.what, str(r.have), str(r.total), f"{100 * r.share:.0f} %")
+    out.print(table)
+
+
+@link_app.command("kohesio")
+def link_kohesio(
+    ctx: typer.Context,
+    endpoint: Annotated[str, typer.Option(help="SPARQL endpoint of the EU Knowledge Graph.")] =
+        "https://query.linkedopendata.eu/sparql",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 30.0,
+) -> None:
+    """Match every project to its Kohesio item (EU Knowledge Graph) by name, dates and
+    beneficiary, and record the matches in data/reference/kohesio.csv, which every build
+    turns into owl:sameAs links. A wrong match is worse than a missed one: only a clear
+    winner is recorded; every decision is printed.
+    """
+    from hankekg import pipeline
+    from hankekg.link.kohesio import KohesioMatcher
+    from hankekg.link.run import match_kohesio
+    from hankekg.paths import reference_dir
+
+    data_dir = ctx.obj["data_dir"]
+    try:
+        result = pipeline.build(data_dir)
+        target = reference_dir(data_dir) / "kohesio.csv"
+        outcomes = match_kohesio(result.projects, KohesioMatcher(endpoint, timeout=timeout), target)
+    except HankekgError as error:
+        raise _fail(error) from error
+    for o in outcomes:
+        if o.match:
+            out.print(f"[green]match[/]    {o.code} → {o.match.item} ({o.match.score:.2f}, {o.match.method})",
+                      highlight=False)
+        else:
+            out.print(f"[yellow]no match[/] {o.code}: {o.reason}", highlight=False)
+    matched = sum(1 for o in outcomes if o.match)
+    out.print(f"{matched} of {len(outcomes)} projects matched; written: {target}")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from hankekg.namespaces import DEFAULT_DATA_BASE
 from hankekg.publish.dumps import union
 from hankekg.rdf.mapping import ONTOLOGY_GRAPH, ProjectMapper, new_dataset
 from hankekg.registry.parse import read_registry_page
+from hankekg.resolve.curation import Curation, load_curation
 from hankekg.resolve.kohesio import load_matches
 from hankekg.resolve.merge import Project, merge
 from hankekg.resolve.organisations import Organisation, OrganisationIndex
@@ -121,31 +122,35 @@ def _label(path: Path, data_dir: Path | None) -> str:
     return path.name
 
 
-def read_one(path: Path, repairer: Repairer, label: str | None = None) -> Card:
+def read_one(path: Path, repairer: Repairer, label: str | None = None,
+             keep: frozenset[str] = frozenset()) -> Card:
     """Read, parse and repair one card file.
 
     Args:
         path: the card file.
         repairer: the diacritic repairer (built once per run).
         label: how the card names its source in records (default: the file name).
+        keep: words the repair must leave as written (data/curation/ ``keep-word``).
 
     Raises:
         CardError: when the file cannot be read or parsed.
     """
     text, encoding = read_card(path)
     card = parse_card(text, label or path.name, encoding)
-    return repairer.repair_card(card)
+    return repairer.repair_card(card, keep)
 
 
 def read_cards(
     files: Iterable[Path], repairer: Repairer, advance: Callable[[Path], None] | None = None,
-    data_dir: Path | None = None,
+    data_dir: Path | None = None, curation: Curation | None = None,
 ) -> list[CardOutcome]:
     """Read every card; a failing card is recorded with its error and the rest go on."""
     outcomes = []
+    curation = curation or Curation()
     for path in files:
         try:
-            outcomes.append(CardOutcome(path, read_one(path, repairer, _label(path, data_dir))))
+            card = read_one(path, repairer, _label(path, data_dir), curation.keep_for(path.name))
+            outcomes.append(CardOutcome(path, card))
         except HankekgError as err:
             log.warning("%s", err)
             outcomes.append(CardOutcome(path, None, err))
@@ -229,9 +234,10 @@ def build(
 ) -> BuildResult:
     """Build the graph from a data directory (cards/, registry/, reference/) and validate it."""
     reference = paths.reference_dir(data_dir)
-    resolver = Resolver(reference)
+    curation = load_curation(data_dir / "curation")
+    resolver = Resolver(reference, curation)
     repairer = Repairer(reference)
-    outcomes = read_cards(card_files(data_dir), repairer, advance, data_dir)
+    outcomes = read_cards(card_files(data_dir), repairer, advance, data_dir, curation)
     records = read_records(registry_files(data_dir), advance, data_dir)
     cards = [o.card for o in outcomes if o.card is not None]
     good_records = [o.record for o in records if o.record is not None]

@@ -90,6 +90,8 @@ class Evidence:
 
     forms: Counter[str] = field(default_factory=Counter)
     bases: Counter[str] = field(default_factory=Counter)
+    keep: frozenset[str] = frozenset()
+    """Words a person has said must stay as written (data/curation/, ``keep-word``)."""
 
 
 class Repairer:
@@ -478,6 +480,8 @@ class Repairer:
         return ev
 
     def _decide_in(self, word: str, evidence: Evidence | None) -> tuple[str, str] | None:
+        if evidence is not None and word in evidence.keep:
+            return None
         decided = self.repair_word(word)
         if decided is not None or evidence is None:
             return decided
@@ -594,28 +598,31 @@ class Repairer:
 
     # ----------------------------------------------------------------- cards
 
-    def repair_card(self, card: Card) -> Card:
+    def repair_card(self, card: Card, keep: frozenset[str] = frozenset()) -> Card:
         """Return the card with ä/ö restored in every text value and each repair listed.
 
         Args:
             card: A parsed card, as OCR left its text.
+            keep: Words (as OCR wrote them) to leave alone on this card: human
+                decisions that a repair was wrong.
 
         Returns:
             A new Card; ``repairs`` holds the card's earlier repairs and one per
             changed word, with the line of ``card.original`` the word is on.
         """
-        return _CardRepair(self, card).run()
+        return _CardRepair(self, card, keep).run()
 
 
 class _CardRepair:
     """The repair of one card: its evidence, its lines and the repairs found."""
 
-    def __init__(self, repairer: Repairer, card: Card) -> None:
+    def __init__(self, repairer: Repairer, card: Card, keep: frozenset[str] = frozenset()) -> None:
         self.r = repairer
         self.card = card
         self.lines = card.original.splitlines()
         self.repairs: list[Repair] = []
         self.evidence = repairer.evidence(self._texts())
+        self.evidence.keep = keep
 
     def _texts(self) -> list[str]:
         c = self.card

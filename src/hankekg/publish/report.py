@@ -11,6 +11,8 @@ Files (all UTF-8; CSV with a header row):
 - ``conflicts.csv``    values on which the card and the registry record disagree, and what the graph uses
 - ``matches.csv``      every decision that a name on a card is an organisation of the registry record
 - ``organisations.csv`` every organisation node: key, preferred name, other names, business ID
+- ``coverage.csv``     link coverage: projects with a registry record or a Kohesio match, organisations
+  with a business ID, target groups with a YSO match, outputs with an ISBN
 - ``summary.json``     the counts of the terminal summary
 """
 
@@ -20,6 +22,8 @@ import csv
 import io
 import json
 from pathlib import Path
+
+from rdflib import Graph
 
 from hankekg.pipeline import BuildResult
 from hankekg.publish.dumps import turtle_bytes
@@ -64,9 +68,19 @@ def summary(result: BuildResult, triples: int) -> dict:
     }
 
 
-def write_report(result: BuildResult, folder: Path, triples: int) -> dict:
-    """Write the report files into ``folder``; returns the summary."""
+def write_report(result: BuildResult, folder: Path, graph: Graph) -> dict:
+    """Write the report files into ``folder``; returns the summary.
+
+    Args:
+        result: the build.
+        folder: where the files go (created if missing).
+        graph: the built graph (the union of its named graphs), for the link coverage.
+    """
+    from hankekg.link.run import coverage, coverage_csv
+
     v = result.validation
+    triples = len(graph)
+    write_text_atomic(folder / "coverage.csv", coverage_csv(coverage(graph)))
     write_atomic(folder / "validation.ttl", turtle_bytes(v.report))
     write_text_atomic(
         folder / "results.csv",

@@ -10,9 +10,10 @@ from public registers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from hankekg.resolve.curation import Curation
 from hankekg.resolve.reference import (
     KnownOrganisation,
     Region,
@@ -45,10 +46,11 @@ class Resolver:
             data of that kind.
     """
 
-    def __init__(self, reference_dir: Path):
+    def __init__(self, reference_dir: Path, curation: Curation | None = None):
         self.reference_dir = reference_dir
+        self.organisations = _curated(load_organisations(reference_dir / "organisations.csv"),
+                                      curation or Curation())
         self._orgs: dict[str, KnownOrganisation] = {}
-        self.organisations = load_organisations(reference_dir / "organisations.csv")
         for org in self.organisations:
             for variant in (org.name, *org.variants):
                 self._orgs[fold(variant)] = org
@@ -88,6 +90,31 @@ class Resolver:
     def target_group_links(self, label: str) -> list[TargetGroupLink]:
         """Verified YSO links of a target-group label (may be empty)."""
         return self._groups.get(fold(label), [])
+
+
+def _curated(orgs: list[KnownOrganisation], curation: Curation) -> list[KnownOrganisation]:
+    """The gazetteer with the human decisions of data/curation/ applied on top."""
+    orgs = list(orgs)
+
+    def find(name: str) -> int | None:
+        key = fold(name)
+        return next((i for i, o in enumerate(orgs) if key in {fold(v) for v in (o.name, *o.variants)}), None)
+
+    for names in curation.same:
+        hit = next((i for i in map(find, names) if i is not None), None)
+        if hit is None:
+            orgs.append(KnownOrganisation(names[0], names[1:], None, None, None, None, 0))
+        else:
+            org = orgs[hit]
+            extra = tuple(n for n in names if fold(n) not in {fold(v) for v in (org.name, *org.variants)})
+            orgs[hit] = replace(org, variants=org.variants + extra)
+    for name, bid in curation.business_ids:
+        hit = find(name)
+        if hit is None:
+            orgs.append(KnownOrganisation(name, (), bid, None, None, None, 0))
+        else:
+            orgs[hit] = replace(orgs[hit], business_id=bid)
+    return orgs
 
 
 def normalise_space(text: str) -> str:
