@@ -192,3 +192,27 @@ def test_curation_paths_cannot_leave_data(tmp_path):
     proc = run_cli("build", str(data), "--out", str(tmp_path / "dist"))
     assert proc.returncode == 2
     assert "bad.yaml" in proc.stderr and "not a path" in proc.stderr
+
+
+def test_link_online_fetches_the_missing_page_from_a_local_registry(tmp_path):
+    from tests.servers import Reply, serve
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "reference", data / "reference")
+    (data / "cards").mkdir(parents=True)
+    shutil.copy(REPO / "data" / "cards" / "S21684.txt", data / "cards")
+    page = (REPO / "data" / "registry" / "eura2014" / "S21684.txt").read_text(encoding="utf-8")
+    html = "<html><body>" + "".join(f"<p>{line}</p>" for line in page.splitlines()) + "</body></html>"
+
+    def responder(request):
+        return Reply(200, html.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
+
+    with serve(responder) as server:
+        proc = run_cli("link", "--data-dir", str(data), "--out", str(tmp_path / "dist"), "--online",
+                       "--delay", "0", "--registry-url", server.url("/projekti.php"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert [r.query.get("projektikoodi") for r in server.requests] in ([["S21684"]], ["S21684"])
+    saved = data / "registry" / "eura2014" / "S21684.html"
+    assert saved.is_file() and "Kaakkois-Suomen Ammattikorkeakoulu Oy" in saved.read_text(encoding="utf-8")
+    rows = {r["what"]: r for r in csv.DictReader((tmp_path / "dist" / "report" / "coverage.csv").open())}
+    assert rows["projects with a registry record"]["have"] == "1"

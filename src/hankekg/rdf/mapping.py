@@ -250,6 +250,7 @@ class ProjectMapper:
             self.prov.add((self.minter.registry_record(project.code), PROV.hadPrimarySource, URIRef(url)))
         if url:
             self._link("eura2014", node, RDFS.seeAlso, URIRef(url))
+            self.prov.add((node, PROV.hadPrimarySource, URIRef(url)))
 
     def _registry_facts(self, node: URIRef, record: RegistryRecord) -> None:
         g, lang = self.data, record.language
