@@ -26,10 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from stdnum.fi import ytunnus
 
 from hankekg.errors import ReferenceDataError
+from hankekg.resolve.reference import load_yaml_list
 
 ACTIONS = ("same-organisation", "business-id", "keep-word")
 
@@ -47,21 +47,6 @@ class Curation:
         return self.keep_words.get(Path(card_file).name, frozenset())
 
 
-def _entries(path: Path) -> list[dict]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise ReferenceDataError(f"not valid YAML: {err}", path, mark.line + 1 if mark else None) from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ReferenceDataError(f"cannot read: {err}", path) from err
-    if data is None:
-        return []
-    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
-        raise ReferenceDataError("expected a list of decisions (mappings)", path)
-    return data
-
-
 def load_curation(folder: Path) -> Curation:
     """Read every ``*.yaml`` file of ``folder`` (sorted by name)."""
     same: list[tuple[str, ...]] = []
@@ -70,7 +55,7 @@ def load_curation(folder: Path) -> Curation:
     if not folder.is_dir():
         return Curation()
     for path in sorted(folder.glob("*.yaml")):
-        for n, entry in enumerate(_entries(path), start=1):
+        for n, entry in enumerate(load_yaml_list(path), start=1):
             where = f"decision {n}"
             action = entry.get("action")
             if action not in ACTIONS:

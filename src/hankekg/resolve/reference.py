@@ -60,7 +60,8 @@ class TargetGroupLink:
     yso: str  # full IRI
 
 
-def _load_list(path: Path) -> list[dict]:
+def load_yaml_list(path: Path) -> list[dict]:
+    """A YAML file holding a list of mappings (``yaml.safe_load`` only); errors name file and line."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
@@ -146,7 +147,7 @@ def load_target_group_links(path: Path) -> list[TargetGroupLink]:
     if not path.exists():
         return []
     links = []
-    for n, entry in enumerate(_load_list(path), start=1):
+    for n, entry in enumerate(load_yaml_list(path), start=1):
         label = entry.get("label")
         if not isinstance(label, str) or not label.strip():
             raise ReferenceDataError(f"entry {n} has no label", path)
