@@ -93,3 +93,42 @@ def test_yaml_is_read_safely(tmp_path):
     path.write_text("- !!python/object/apply:os.system ['true']\n", encoding="utf-8")
     with pytest.raises(ReferenceDataError):
         load_target_group_links(path)
+
+
+# --- curation ------------------------------------------------------------------------------
+
+from hankekg.resolve.curation import load_curation  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("- action: merge\n  reason: x\n", "action must be one of"),
+        ("- action: same-organisation\n  names: [A, B]\n", "needs a reason"),
+        ("- action: same-organisation\n  names: [A]\n  reason: r\n", "two or more"),
+        ("- action: business-id\n  name: A\n  business_id: 2472908-3\n  reason: r\n", "valid business_id"),
+        ("- action: keep-word\n  card: ../x.txt\n  word: w\n  reason: r\n", "not a path"),
+        ("- action: keep-word\n  card: sub/x.txt\n  word: w\n  reason: r\n", "not a path"),
+    ],
+)
+def test_bad_curation_decisions_are_refused(tmp_path, text, message):
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=message) as info:
+        load_curation(tmp_path)
+    assert "c.yaml" in str(info.value)
+
+
+def test_curation_reaches_the_resolver(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "- action: same-organisation\n  names: [Uusi nimi ry, Vanha nimi ry]\n  reason: renamed\n"
+        "- action: business-id\n  name: Vanha nimi ry\n  business_id: '2551672-4'\n  reason: register\n"
+        "- action: same-organisation\n  names: [XAMK-keskus, Xamk]\n  reason: short name\n"
+        "- action: keep-word\n  card: S1.txt\n  word: Lintumaki\n  reason: spelt so\n", encoding="utf-8")
+    curation = load_curation(tmp_path)
+    resolver = Resolver(bundled_reference_dir(), curation)
+    old = resolver.organisation("vanha nimi ry")
+    assert (old.name, old.business_id) == ("Uusi nimi ry", "2551672-4")
+    # a name merged into a gazetteer organisation joins that organisation
+    assert resolver.organisation("XAMK-keskus").business_id == "2472908-2"
+    assert curation.keep_for("S1.txt") == frozenset({"Lintumaki"})
+    assert curation.keep_for("S2.txt") == frozenset()
