@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBS   := libvoikko1 voikko-fi
+DEBS   := libvoikko1 voikko-fi raptor2-utils chromium
 DIST   ?= dist
 
 .PHONY: kg test bench debs clean help

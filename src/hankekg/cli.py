@@ -69,14 +69,21 @@ def _fail(error: Exception) -> typer.Exit:
 
 @app.command()
 def build(
-    data_dir: Annotated[Path, typer.Argument(help="Folder with cards/ and reference/.")] = Path("data"),
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the graph and report go.")] = Path("dist"),
+    data_dir: Annotated[Path, typer.Argument(help="Folder with cards/, registry/, reference/, curation/.")] = Path(
+        "data"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the graph, site and report go.")] = Path("dist"),
     base: Annotated[str, typer.Option(help="Base IRI of the data (projects, organisations, …).")] = DEFAULT_DATA_BASE,
+    endpoint: Annotated[
+        str | None, typer.Option(help="A public SPARQL endpoint to name in the dataset description.")
+    ] = None,
+    site: Annotated[bool, typer.Option(help="Write the browsable site into OUT/site/.")] = True,
 ) -> None:
-    """Build the graph: read and repair every card in DATA_DIR/cards, map it to RDF,
-    validate it against shapes/, and write OUT/hankekg.ttl and OUT/report/.
+    """Build everything: read and repair every card in DATA_DIR/cards, read the registry
+    pages in DATA_DIR/registry/eura2014, merge them, map to RDF, validate against shapes/,
+    and publish into OUT: the dumps (hankekg.ttl, .nt, .jsonld, .trig, gzipped, with a
+    manifest), void.ttl, ontology/ documentation, site/ and report/ (index.html and CSVs).
 
-    One bad card never stops the others; every problem is listed at the end and in
+    One bad input never stops the others; every problem is listed at the end and in
     OUT/report/problems.csv.
 
     Examples:
@@ -84,9 +91,34 @@ def build(
     * `hankekg build` (data/ → dist/)
     * `hankekg build ~/kortit --out /tmp/kg --base https://example.org/kg/`
     """
+    _build_and_publish(data_dir, out_dir, base, endpoint, site)
+
+
+@app.command()
+def publish(
+    data_dir: Annotated[Path, typer.Argument(help="Folder with cards/, registry/, reference/, curation/.")] = Path(
+        "data"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the dumps, site and report go.")] = Path("dist"),
+    base: Annotated[str, typer.Option(help="Base IRI of the data.")] = DEFAULT_DATA_BASE,
+    endpoint: Annotated[
+        str | None, typer.Option(help="A public SPARQL endpoint to name in the dataset description.")
+    ] = None,
+) -> None:
+    """Publish: the same as `hankekg build` (the graph is rebuilt from DATA_DIR, which takes
+    seconds), writing the deterministic dumps, the dataset description, the ontology
+    documentation, the site and the report. Each file is written atomically: a crash
+    mid-publish leaves the previous files whole.
+    """
+    _build_and_publish(data_dir, out_dir, base, endpoint, True)
+
+
+def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str | None, site: bool) -> None:
     from hankekg import pipeline
-    from hankekg.publish.dumps import union, write_turtle
+    from hankekg.publish.dumps import union
+    from hankekg.publish.html_report import write_html_report
     from hankekg.publish.report import write_report
+    from hankekg.publish.run import publish as publish_files
+    from hankekg.publish.site import write_site
 
     if not data_dir.is_dir():
         raise _fail(HankekgError("no such data folder", data_dir))
@@ -103,9 +135,15 @@ def build(
             result = pipeline.build(
                 data_dir, base, advance=lambda p: progress.update(task, advance=1, current=p.name)
             )
-        graph = union(result.dataset)
-        write_turtle(graph, out_dir / "hankekg.ttl")
-        summary = write_report(result, out_dir / "report", graph)
+            progress.update(task, description="publishing", current="dumps")
+            graph = union(result.dataset)
+            publish_files(result, out_dir, base=base, endpoint=endpoint)
+            progress.update(task, current="report")
+            summary = write_report(result, out_dir / "report", graph)
+            if site:
+                progress.update(task, current="site")
+                write_site(result, graph, out_dir / "site", base)
+            write_html_report(result, graph, out_dir / "report", site_href="../site/index.html" if site else None)
     except HankekgError as error:
         raise _fail(error) from error
     _print_summary(result, summary, out_dir)
@@ -128,7 +166,8 @@ def _print_summary(result, s: dict, out_dir: Path) -> None:
     table.add_row("OCR repairs", f"{s['repairs']} words (report/repairs.csv)")
     table.add_row("set aside", f"{s['garbage_lines']} logo lines, {s['unmapped_lines']} unmapped lines (report/unmapped.csv)")
     table.add_row("links", ", ".join(f"{k} {v}" for k, v in s["links"].items()) + " (report/coverage.csv)")
-    table.add_row("report", str(out_dir / "report"))
+    table.add_row("published", f"{out_dir}/hankekg.{{ttl,nt,jsonld,trig}}(.gz), void.ttl, ontology/, site/")
+    table.add_row("report", str(out_dir / "report" / "index.html"))
     out.print(table)
     failures = result.failures
     if failures or result.problems:
@@ -395,6 +434,16 @@ def link_kohesio(
             out.print(f"[yellow]no match[/] {o.code}: {o.reason}", highlight=False)
     matched = sum(1 for o in outcomes if o.match)
     out.print(f"{matched} of {len(outcomes)} projects matched; written: {target}")
+
+
+def _register_stage_commands() -> None:
+    """Commands that live beside their stage (query, queries, sparql, push, serve)."""
+    from hankekg.cli_query import register as register_query
+
+    register_query(app)
+
+
+_register_stage_commands()
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ FRAPO = Namespace("http://purl.org/cerif/frapo/")
 YSO = Namespace("http://www.yso.fi/onto/yso/")
 NUTS = Namespace("http://data.europa.eu/nuts/code/")
 VANN = Namespace("http://purl.org/vocab/vann/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 HK_IRI = "https://w3id.org/hankekg/ontology#"
 PROGRAMME_BASE = "https://w3id.org/hankekg/programme/"
@@ -117,6 +119,8 @@ PREFIXES: dict[str, Namespace | str] = {
     "yso": YSO,
     "nuts": NUTS,
     "vann": VANN,
+    "foaf": FOAF,
+    "spdx": SPDX,
 }
 """Prefixes bound in every graph hankekg writes."""
 

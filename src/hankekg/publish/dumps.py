@@ -1,17 +1,46 @@
 """Deterministic dumps of the graph: the same triples give the same bytes.
 
-rdflib's Turtle serialiser orders subjects, predicates and objects; hankekg mints no
-blank nodes, so the order depends on the triples alone.
+:func:`turtle_bytes` is rdflib's Turtle serialiser (used for small files such as the
+SHACL report, which has blank nodes). The published dumps use the writers below instead,
+which order everything by the canonical N-Triples form of each term, so the bytes depend
+on the set of triples alone, never on insertion order, hash seeds or rdflib's ordering of
+literals of different datatypes:
+
+- :func:`ntriples_bytes`: one triple a line, lines sorted by code point (``LC_ALL=C sort``
+  order), the canonical escaping of RDF 1.2 N-Triples / RDF Dataset Canonicalization
+  (``\\b \\t \\n \\f \\r \\" \\\\`` as ECHAR, other control characters as ``\\u00XX``);
+- :func:`sorted_turtle_bytes`: prefixes (only those used, sorted), one block per subject
+  (subjects sorted), ``a`` first, then predicates sorted, one object a line;
+- :func:`trig_bytes`: the same per named graph, graphs sorted by IRI;
+- :func:`jsonld_bytes`: a JSON-LD document whose ``@context`` (:data:`CONTEXT`) is
+  embedded inline, so a processor needs nothing from the network; the same context is
+  published as ``context.jsonld`` for consumers. Nodes sorted by IRI, keys sorted, every
+  literal written as an explicit value object (no native JSON numbers, whose round trip
+  is not canonical).
+
+hankekg mints no blank nodes; the writers refuse one rather than give it an unstable label.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 
-from hankekg.namespaces import bind_prefixes
+from hankekg.errors import HankekgError
+from hankekg.namespaces import PREFIXES, bind_prefixes
 from hankekg.publish.files import write_atomic
+
+Term = URIRef | Literal
+Triples = Graph | Iterable[tuple]
+"""A graph, or any iterable of (subject, predicate, object)."""
 
 
 def union(dataset: Dataset) -> Graph:
@@ -25,7 +54,7 @@ def union(dataset: Dataset) -> Graph:
 
 
 def turtle_bytes(graph: Graph) -> bytes:
-    """The graph as Turtle; byte-identical for identical triples."""
+    """The graph as Turtle by rdflib's serialiser (blank nodes allowed)."""
     data = graph.serialize(format="turtle", encoding="utf-8")
     return data if isinstance(data, bytes) else data.encode("utf-8")
 
@@ -33,3 +62,339 @@ def turtle_bytes(graph: Graph) -> bytes:
 def write_turtle(graph: Graph, path: Path) -> None:
     """Write ``graph`` as Turtle to ``path`` atomically."""
     write_atomic(path, turtle_bytes(graph))
+
+
+# ---------------------------------------------------------------------------------------
+# Canonical terms
+# ---------------------------------------------------------------------------------------
+
+_ECHAR = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | _ECHAR
+_LONG_ESCAPES = {k: v for k, v in _ESCAPES.items() if k != 0x0A}
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def escape_string(text: str) -> str:
+    """``text`` escaped for a quoted N-Triples / Turtle string (canonical form)."""
+    return text.translate(_ESCAPES)
+
+
+def nt_term(term: Term) -> str:
+    """The canonical N-Triples form of an IRI or a literal.
+
+    Raises:
+        HankekgError: for a blank node (dumps have none) or an IRI with a character an
+            IRI may not contain.
+    """
+    if isinstance(term, URIRef):
+        if _IRI_FORBIDDEN.search(term):
+            raise HankekgError(f"not a valid IRI for a dump: {str(term)!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = f'"{escape_string(str(term))}"'
+        if term.language:
+            return f"{text}@{term.language.lower()}"
+        if term.datatype and term.datatype != XSD.string:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, BNode):
+        raise HankekgError(f"blank node {term.n3()} in a dump: hankekg dumps mint IRIs for every node")
+    raise HankekgError(f"not an RDF term: {term!r}")
+
+
+@dataclass(frozen=True)
+class _Triple:
+    s: str
+    p: str
+    o: str
+    subject: URIRef
+    predicate: URIRef
+    object: Term
+
+
+def _sorted_triples(triples: Iterable[tuple]) -> list[_Triple]:
+    """Triples deduplicated on their canonical form and sorted (subject, predicate, object).
+
+    Deduplicating on the canonical form merges what rdflib keeps apart but RDF does not
+    (``"a"`` and ``"a"^^xsd:string``), so every dump states each triple once.
+    """
+    seen: dict[tuple[str, str, str], _Triple] = {}
+    for s, p, o in triples:
+        key = (nt_term(s), nt_term(p), nt_term(o))
+        if key not in seen:
+            seen[key] = _Triple(*key, s, p, o)
+    return [seen[k] for k in sorted(seen)]
+
+
+def triple_count(graph: Triples) -> int:
+    """The number of distinct triples of ``graph`` as the dumps count them."""
+    return len(_sorted_triples(graph))
+
+
+def ntriples_bytes(graph: Triples) -> bytes:
+    """``graph`` as sorted canonical N-Triples, one triple a line."""
+    lines = [f"{t.s} {t.p} {t.o} .\n" for t in _sorted_triples(graph)]
+    return "".join(sorted(lines)).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# Prefixed names
+# ---------------------------------------------------------------------------------------
+
+_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+"""A local name that is a valid Turtle PN_LOCAL and a harmless JSON-LD compact IRI suffix."""
+
+
+class Prefixes:
+    """Compacts IRIs with a prefix map; only prefixes actually used are declared.
+
+    Args:
+        prefixes: prefix → namespace IRI.
+    """
+
+    def __init__(self, prefixes: Mapping[str, str]):
+        self.namespaces = sorted(((str(ns), p) for p, ns in prefixes.items()), key=lambda x: -len(x[0]))
+        self.used: set[str] = set()
+        self._cache: dict[str, tuple[str, str] | None] = {}
+
+    def split(self, iri: str) -> tuple[str, str] | None:
+        """(prefix, local name) of ``iri``, or None when no prefix gives a valid local name."""
+        if iri not in self._cache:
+            self._cache[iri] = next(((prefix, iri[len(ns):]) for ns, prefix in self.namespaces
+                                     if iri.startswith(ns) and _LOCAL.match(iri[len(ns):])), None)
+        return self._cache[iri]
+
+    def compact(self, iri: str) -> str | None:
+        """``prefix:local`` for ``iri`` (marking the prefix used), or None."""
+        parts = self.split(iri)
+        if parts is None:
+            return None
+        self.used.add(parts[0])
+        return f"{parts[0]}:{parts[1]}"
+
+    def declarations(self) -> str:
+        """``@prefix`` lines of the prefixes used, sorted by prefix."""
+        by_prefix = {p: ns for ns, p in self.namespaces}
+        return "".join(f"@prefix {p}: <{by_prefix[p]}> .\n" for p in sorted(self.used))
+
+
+def dump_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """hankekg's prefixes (:data:`hankekg.namespaces.PREFIXES`) plus ``extra``."""
+    return {p: str(ns) for p, ns in PREFIXES.items()} | dict(extra or {})
+
+
+# ---------------------------------------------------------------------------------------
+# Turtle and TriG
+# ---------------------------------------------------------------------------------------
+
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+
+
+def _turtle_iri(iri: URIRef, prefixes: Prefixes) -> str:
+    return prefixes.compact(iri) or nt_term(iri)
+
+
+def _turtle_term(term: Term, prefixes: Prefixes) -> str:
+    if isinstance(term, URIRef):
+        return _turtle_iri(term, prefixes)
+    if isinstance(term, Literal):
+        lexical = str(term)
+        if term.datatype == XSD.integer and _INTEGER.match(lexical):
+            return lexical
+        if term.datatype == XSD.decimal and _DECIMAL.match(lexical):
+            return lexical
+        if term.datatype == XSD.boolean and lexical in ("true", "false"):
+            return lexical
+        if "\n" in lexical:
+            text = f'"""{lexical.translate(_LONG_ESCAPES)}"""'
+        else:
+            text = f'"{escape_string(lexical)}"'
+        if term.language:
+            return f"{text}@{term.language.lower()}"
+        if term.datatype and term.datatype != XSD.string:
+            return f"{text}^^{_turtle_iri(term.datatype, prefixes)}"
+        return text
+    return nt_term(term)
+
+
+def _turtle_blocks(triples: list[_Triple], prefixes: Prefixes, indent: str = "") -> list[str]:
+    """One block of text per subject, subjects in canonical order."""
+    blocks: list[str] = []
+    by_subject: dict[str, list[_Triple]] = {}
+    for t in triples:
+        by_subject.setdefault(t.s, []).append(t)
+    rdf_type = nt_term(RDF.type)
+    for s in sorted(by_subject):
+        rows = by_subject[s]
+        by_predicate: dict[str, list[_Triple]] = {}
+        for t in rows:
+            by_predicate.setdefault(t.p, []).append(t)
+        order = sorted(by_predicate, key=lambda p: (p != rdf_type, p))
+        lines = [indent + _turtle_term(rows[0].subject, prefixes)]
+        for i, p in enumerate(order):
+            objs = by_predicate[p]
+            pred = "a" if p == rdf_type else _turtle_iri(objs[0].predicate, prefixes)
+            values = [_turtle_term(t.object, prefixes) for t in sorted(objs, key=lambda t: t.o)]
+            end = " ." if i == len(order) - 1 else " ;"
+            text = f"{indent}    {pred} " + (f" ,\n{indent}        ").join(values) + end
+            lines.append(text)
+        blocks.append("\n".join(lines) + "\n")
+    return blocks
+
+
+def sorted_turtle_bytes(graph: Triples, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """``graph`` as Turtle grouped by subject, everything sorted; byte-identical for equal graphs.
+
+    Args:
+        graph: the triples (no blank nodes).
+        prefixes: prefix → namespace (default :func:`dump_prefixes`); only those used are written.
+    """
+    pm = Prefixes(prefixes or dump_prefixes())
+    body = "\n".join(_turtle_blocks(_sorted_triples(graph), pm))
+    return (pm.declarations() + "\n" + body).encode("utf-8")
+
+
+def trig_bytes(graphs: Mapping[URIRef, Triples], prefixes: Mapping[str, str] | None = None) -> bytes:
+    """Named graphs as TriG, graphs sorted by IRI, each written like :func:`sorted_turtle_bytes`."""
+    pm = Prefixes(prefixes or dump_prefixes())
+    parts = []
+    for name in sorted(graphs, key=nt_term):
+        triples = _sorted_triples(graphs[name])
+        if not triples:
+            continue
+        body = "\n".join(_turtle_blocks(triples, pm, indent="    "))
+        parts.append(f"{nt_term(name)} {{\n{body}}}\n")
+    return (pm.declarations() + "\n" + "\n".join(parts)).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# JSON-LD
+# ---------------------------------------------------------------------------------------
+
+TERMS: dict[str, str] = {
+    # classes
+    "Project": "http://data.europa.eu/s66#Project",
+    "Organisation": "http://data.europa.eu/s66#Organisation",
+    "OrganisationRole": "http://data.europa.eu/s66#OrganisationRole",
+    "Grant": "http://data.europa.eu/s66#Grant",
+    "MonetaryAmount": "http://data.europa.eu/s66#MonetaryAmount",
+    "Concept": "http://www.w3.org/2004/02/skos/core#Concept",
+    "Output": "https://w3id.org/hankekg/ontology#Output",
+    # properties
+    "identifier": "http://purl.org/dc/terms/identifier",
+    "title": "http://purl.org/dc/terms/title",
+    "label": "http://www.w3.org/2000/01/rdf-schema#label",
+    "prefLabel": "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "altLabel": "http://www.w3.org/2004/02/skos/core#altLabel",
+    "notation": "http://www.w3.org/2004/02/skos/core#notation",
+    "startDate": "http://data.europa.eu/s66#startDate",
+    "endDate": "http://data.europa.eu/s66#endDate",
+    "hasInvolvedParty": "http://data.europa.eu/s66#hasInvolvedParty",
+    "isRoleOf": "http://data.europa.eu/s66#isRoleOf",
+    "roleLabel": "http://data.europa.eu/s66#roleLabel",
+    "isFundedBy": "http://data.europa.eu/s66#isFundedBy",
+    "isDisbursedBy": "http://data.europa.eu/s66#isDisbursedBy",
+    "hasFundingAmount": "http://data.europa.eu/s66#hasFundingAmount",
+    "value": "http://data.europa.eu/s66#value",
+    "currency": "http://data.europa.eu/s66#currency",
+    "audience": "http://purl.org/dc/terms/audience",
+    "spatial": "http://purl.org/dc/terms/spatial",
+    "hasResult": "http://data.europa.eu/s66#hasResult",
+    "seeAlso": "http://www.w3.org/2000/01/rdf-schema#seeAlso",
+    "wasDerivedFrom": "http://www.w3.org/ns/prov#wasDerivedFrom",
+}
+"""Plain-named terms of the JSON-LD context: simple aliases, no type coercion, so every
+value in the dump stays an explicit value object and means the same with or without them."""
+
+
+def jsonld_context(prefixes: Mapping[str, str] | None = None) -> dict:
+    """The ``@context`` object: every prefix, then :data:`TERMS`."""
+    return {**dict(sorted((prefixes or dump_prefixes()).items())), **TERMS}
+
+
+def _jsonld_value(term: Term, pm: Prefixes):
+    if isinstance(term, URIRef):
+        return {"@id": pm.compact(term) or str(term)}
+    if term.language:
+        return {"@language": term.language.lower(), "@value": str(term)}
+    if term.datatype and term.datatype != XSD.string:
+        return {"@type": pm.compact(term.datatype) or str(term.datatype), "@value": str(term)}
+    return str(term)
+
+
+def jsonld_document(graph: Triples, prefixes: Mapping[str, str] | None = None) -> dict:
+    """``graph`` as a JSON-LD document with its context inline (see the module docstring)."""
+    prefixes = prefixes or dump_prefixes()
+    pm = Prefixes(prefixes)
+    aliases = {iri: term for term, iri in TERMS.items()}
+    nodes: dict[str, dict] = {}
+    for t in _sorted_triples(graph):
+        node = nodes.setdefault(t.s, {"@id": pm.compact(t.subject) or str(t.subject)})
+        if t.predicate == RDF.type and isinstance(t.object, URIRef):
+            key, value = "@type", aliases.get(str(t.object)) or pm.compact(t.object) or str(t.object)
+        else:
+            key = aliases.get(str(t.predicate)) or pm.compact(t.predicate) or str(t.predicate)
+            value = _jsonld_value(t.object, pm)
+        if key in node:
+            if not isinstance(node[key], list):
+                node[key] = [node[key]]
+            node[key].append(value)
+        else:
+            node[key] = value
+    return {"@context": jsonld_context(prefixes), "@graph": [nodes[s] for s in sorted(nodes)]}
+
+
+def json_bytes(data) -> bytes:
+    """Deterministic JSON: keys sorted, UTF-8, one space indent, final newline."""
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def jsonld_bytes(graph: Triples, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """:func:`jsonld_document` as deterministic JSON."""
+    return json_bytes(jsonld_document(graph, prefixes))
+
+
+def context_bytes(prefixes: Mapping[str, str] | None = None) -> bytes:
+    """``context.jsonld``: the context the JSON-LD dump embeds, for consumers to reference."""
+    return json_bytes({"@context": jsonld_context(prefixes)})
+
+
+# ---------------------------------------------------------------------------------------
+# The dump set
+# ---------------------------------------------------------------------------------------
+
+def gzip_bytes(data: bytes) -> bytes:
+    """``data`` gzipped with no name and no time in the header, so equal data give equal bytes."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as f:
+        f.write(data)
+    return buf.getvalue()
+
+
+DUMP_NAME = "hankekg"
+DUMP_FORMATS = ("ttl", "nt", "jsonld", "trig")
+CONTEXT_FILE = "context.jsonld"
+
+
+def dump_files(graphs: Mapping[URIRef, Triples], prefixes: Mapping[str, str] | None = None) -> dict[str, bytes]:
+    """Every dump, by file name: hankekg.{ttl,nt,jsonld,trig}, each also ``.gz``, and context.jsonld.
+
+    Args:
+        graphs: the named graphs (graph IRI → graph); Turtle, N-Triples and JSON-LD hold
+            their union, TriG keeps them apart.
+        prefixes: the prefix map (default :func:`dump_prefixes`).
+    """
+    prefixes = prefixes or dump_prefixes()
+    everything = {triple for g in graphs.values() for triple in g}
+    plain = {
+        f"{DUMP_NAME}.ttl": sorted_turtle_bytes(everything, prefixes),
+        f"{DUMP_NAME}.nt": ntriples_bytes(everything),
+        f"{DUMP_NAME}.jsonld": jsonld_bytes(everything, prefixes),
+        f"{DUMP_NAME}.trig": trig_bytes(graphs, prefixes),
+    }
+    files = dict(plain)
+    for name, data in plain.items():
+        files[name + ".gz"] = gzip_bytes(data)
+    files[CONTEXT_FILE] = context_bytes(prefixes)
+    return files
