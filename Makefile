@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBS   := libvoikko1 voikko-fi raptor2-utils chromium
+DEBS   := libvoikko1 voikko-fi raptor2-utils chromium tesseract-ocr tesseract-ocr-fin
 DIST   ?= dist
 
 .PHONY: kg test bench debs clean help

@@ -183,7 +183,7 @@ def _print_summary(result, s: dict, out_dir: Path) -> None:
 
 @app.command()
 def parse(
-    card: Annotated[Path, typer.Argument(help="A card file (OCR text).", exists=False)],
+    card: Annotated[Path, typer.Argument(help="A card file: OCR text (.txt) or the card's PDF.", exists=False)],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json (the documented JSON form) or text.")] = "text",
     data_dir: Annotated[Path, typer.Option(help="Data folder whose reference/ the repair uses.")] = Path("data"),
     raw: Annotated[bool, typer.Option(help="Skip the ä/ö repair: show the card as OCR left it.")] = False,
@@ -198,6 +198,7 @@ def parse(
     * `hankekg parse data/cards/S21684.txt`
     * `hankekg parse data/cards/S21684.txt --format json | jq .outputs`
     * `hankekg parse data/cards/S21684.txt --raw` (as OCR left it, no repair)
+    * `hankekg parse kortti.pdf` (a born-digital PDF by its table; a scan through Tesseract OCR)
     """
     from hankekg import paths
     from hankekg.cards.jsonform import card_to_dict, card_to_json
@@ -208,7 +209,11 @@ def parse(
     if fmt not in ("json", "text"):
         raise _fail(HankekgError(f"unknown format {fmt!r}: use json or text"))
     try:
-        if raw:
+        if raw and card.suffix.lower() == ".pdf":
+            from hankekg.cards.pdf import parse_pdf_card
+
+            parsed = parse_pdf_card(card)
+        elif raw:
             text, encoding = read_card(card)
             parsed = parse_card(text, card.name, encoding)
         else:

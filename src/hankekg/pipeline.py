@@ -33,7 +33,7 @@ from hankekg.validate.run import ValidationOutcome, validate
 
 log = logging.getLogger(__name__)
 
-CARD_SUFFIXES = (".txt",)
+CARD_SUFFIXES = (".txt", ".pdf")
 REGISTRY_SUFFIXES = (".txt", ".html", ".htm")
 
 PUBLISHED_ONTOLOGY = ("hankekg.ttl", "programme.ttl")
@@ -135,8 +135,13 @@ def read_one(path: Path, repairer: Repairer, label: str | None = None,
     Raises:
         CardError: when the file cannot be read or parsed.
     """
-    text, encoding = read_card(path)
-    card = parse_card(text, label or path.name, encoding)
+    if path.suffix.lower() == ".pdf":
+        from hankekg.cards.pdf import card_from_pdf, read_pdf_card  # pdfplumber only when needed
+
+        card = card_from_pdf(read_pdf_card(path), label or path.name)
+    else:
+        text, encoding = read_card(path)
+        card = parse_card(text, label or path.name, encoding)
     return repairer.repair_card(card, keep)
 
 

@@ -5,6 +5,8 @@ Files (all UTF-8; CSV with a header row):
 - ``validation.ttl``   the standard ``sh:ValidationReport`` of pyshacl
 - ``results.csv``      one row per SHACL result: severity, focus, path, shape, field, message, value
 - ``completeness.csv`` one row per project: code, filled, expected, missing expected / nice-to-have fields
+- ``cards.csv``        every card: file, code, how it was read (encoding, or the PDF path and
+  its confidence), repairs, unmapped lines, problems
 - ``repairs.csv``      every OCR diacritic repair: file, line, before, after, reason
 - ``unmapped.csv``     every source line that is not a field value: file, line, kind (garbage | unmapped), text
 - ``problems.csv``     every input problem: file, line, severity, kind, message
@@ -101,6 +103,12 @@ def write_report(result: BuildResult, folder: Path, graph: Graph) -> dict:
         ),
     )
     cards = result.cards
+    write_text_atomic(
+        folder / "cards.csv",
+        _csv(["file", "code", "read_as", "repairs", "unmapped", "garbage", "problems"],
+             ((c.source, c.code, c.encoding, len(c.repairs), len(c.unmapped), len(c.garbage), len(c.problems))
+              for c in cards)),
+    )
     write_text_atomic(
         folder / "repairs.csv",
         _csv(["file", "line", "before", "after", "reason"],
