@@ -3,12 +3,7 @@
 __version__ = "0.1.0"
 
 
-def query(name: str, **kwargs):
-    """Run a catalogue query by name and return its rows (see :func:`hankekg.query.api.query`).
-
-    Example: ``hankekg.query("projects-by-target-group", target_group="https://…")``.
-    Imported lazily so that ``import hankekg`` stays light.
-    """
-    from hankekg.query.api import query as run
-
-    return run(name, **kwargs)
+# ``hankekg.query(name, **params)`` runs a catalogue query: the query stage's package is
+# itself callable (see hankekg/query/__init__.py), so the name works whether or not the
+# package has been imported yet.
+from hankekg import query  # noqa: E402,F401
