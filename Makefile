@@ -14,7 +14,7 @@ DIST   ?= dist
 help:
 	@echo "make kg     set everything up and build the graph from data/ into $(DIST)/"
 	@echo "make test   set everything up and run the test suite"
-	@echo "make bench  run the benchmarks in bench/"
+	@echo "make bench  run the benchmarks in bench/ (writes bench/results.md; takes long)"
 	@echo "make clean  remove $(DIST)/ and the virtual environment"
 
 kg: $(STAMP)
@@ -23,8 +23,10 @@ kg: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The benchmarks (bench/results.md); add N=100000 by hand: bench/run.py --n 1000 10000 100000
 bench: $(STAMP)
 	$(BIN)/python bench/repair.py
+	$(BIN)/python bench/run.py --n 1000 10000
 
 # Debian packages: apt-get runs only when one is missing, and says so when it needs root.
 debs:

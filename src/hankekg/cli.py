@@ -442,10 +442,12 @@ def link_kohesio(
 
 
 def _register_stage_commands() -> None:
-    """Commands that live beside their stage (query, queries, sparql, push, serve)."""
+    """Commands that live beside their stage (query, queries, sparql, push, serve, synth)."""
     from hankekg.cli_query import register as register_query
+    from hankekg.cli_synth import register as register_synth
 
     register_query(app)
+    register_synth(app)
 
 
 _register_stage_commands()

@@ -358,3 +358,12 @@ def test_seed_with_lines_blanked_raises_only_card_error(drop, data):
     except CardError:
         return
     assert card.code
+
+
+@pytest.mark.parametrize("word", ["pddtoteuttaja", "pdatoteuttaja", "péatoteuttaja", "paatoteuttaja"])
+def test_role_word_with_d_for_ae_is_recognised(word):
+    """Regression: "pddtoteuttaja" (ää → dd, from the confusion table) scored below the
+    threshold and became an unknown role."""
+    from hankekg.cards.labels import match_role
+
+    assert match_role(word) == Role.MAIN_IMPLEMENTER

@@ -73,3 +73,12 @@ def test_validate_command_exit_codes(small_graph, tmp_path: Path):
     assert "broken.ttl" in proc.stderr
 
     assert run_cli("validate", str(tmp_path / "missing.ttl")).returncode == 2
+
+
+def test_results_differing_only_in_a_missing_value_sort_without_error():
+    """Regression: sorting result rows raised TypeError when two rows differed only where
+    one has no value (a title without a language tag gives such results)."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "shapes" / "project-title.bad.no-language.ttl"
+    outcome = validate(Graph().parse(fixture, format="turtle"))
+    assert not outcome.conforms
+    assert any(r.shape.endswith("project-title") for r in outcome.violations)

@@ -72,7 +72,12 @@ def fold(text: str) -> str:
 
 _FOLDED_LABELS = {name: fold(label) for name, label in FIELD_LABELS.items()}
 _FOLDED_MONTHS = tuple(fold(m) for m in MONTHS)
-_FOLDED_ROLES = {fold(r.value): r for r in Role}
+def _fold_role(text: str) -> str:
+    # No role word has a "d", so a "d" in one is OCR's stand-in for ä/ö (pddtoteuttaja).
+    return fold(text).replace("d", "a")
+
+
+_FOLDED_ROLES = {_fold_role(r.value): r for r in Role}
 
 
 def join_parts(parts: Sequence[str]) -> str:
@@ -146,7 +151,7 @@ def _ends_match(parts: Sequence[str], label: str) -> bool:
 
 def match_role(text: str) -> Role | None:
     """The :class:`Role` an OCR-damaged role word stands for, or None if it is no known role."""
-    folded = fold(text)
+    folded = _fold_role(text)
     scored = [(fuzz.ratio(folded, key), role) for key, role in _FOLDED_ROLES.items()]
     score, role = max(scored, key=lambda pair: pair[0])
     return role if score >= ROLE_SCORE else None

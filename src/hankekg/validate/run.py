@@ -9,7 +9,7 @@ fields expected (the shapes in the ``Completeness`` group name their card field 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import pyshacl
 from rdflib import Graph, Literal, URIRef
@@ -34,6 +34,12 @@ class ResultRow:
     message: str
     value: str | None
     field: str | None  # the card field of a completeness shape, else None
+
+
+def row_key(row: ResultRow) -> tuple:
+    """Sort key of a result row: field by field, a missing path or value first (plain
+    tuple order would raise TypeError comparing None with a string)."""
+    return tuple((v is not None, v if v is not None else "") for v in astuple(row))
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def validate(data: Graph, ontology_included: bool = False) -> ValidationOutcome:
         advanced=True,
     )
     fields = completeness_fields(shapes)
-    rows = tuple(sorted(_rows(report, fields)))
+    rows = tuple(sorted(_rows(report, fields), key=row_key))
     log.info("validated: %d results, conforms=%s", len(rows), conforms)
     return ValidationOutcome(
         conforms=not any(r.severity == "Violation" for r in rows),

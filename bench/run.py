@@ -1,0 +1,246 @@
+"""Benchmark the build on synthetic corpora and write bench/results.md.
+
+    .venv/bin/python bench/run.py                       # N = 1,000 and 10,000
+    .venv/bin/python bench/run.py --n 1000 10000 100000 # 100,000 is opt-in: it takes long
+    .venv/bin/python bench/run.py --n 1000 --jobs current store floor
+
+For each N: a corpus is generated (``hankekg.synth``, seed 1) under bench/.work/ unless it
+is there already, then each job of bench/stages.py runs in a fresh interpreter (so the
+peak memory, ``ru_maxrss``, is that job's own) and its stage lines are collected into
+bench/.work/N/results.jsonl. bench/results.md is written from every N measured in this
+run: versions, command, machine, per-stage time and peak memory, the ratio to the naive
+pipeline, and each target of issue 7 with "met" or "missed" and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+DEFAULT_JOBS = ["current", "store", "floor", "server", "naive", "fast"]
+SEED = 1
+
+
+def corpus(n: int, seed: int) -> Path:
+    from hankekg.synth import generate
+
+    folder = WORK / f"corpus-{n}-{seed}"
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        t = time.perf_counter()
+        summary = generate(n, seed, folder)
+        seconds = time.perf_counter() - t
+        stamp.write_text(json.dumps({"seconds": round(seconds, 2), "bytes": summary.bytes_written,
+                                     "organisations": summary.organisations}))
+        print(f"generated {n} projects in {seconds:.1f} s → {folder}", flush=True)
+    return folder
+
+
+def run_job(job: str, data: Path, work: Path, extra: list[str], log) -> list[dict]:
+    cmd = [sys.executable, str(ROOT / "bench" / "stages.py"), job, "--data", str(data), "--work", str(work),
+           *extra]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    wall = time.perf_counter() - t
+    lines = []
+    for raw in proc.stdout.splitlines():
+        try:
+            lines.append(json.loads(raw))
+        except json.JSONDecodeError:
+            continue
+    for line in lines:
+        log.write(json.dumps(line, ensure_ascii=False) + "\n")
+        print(f"  {job:>8} {line['stage']:<55} {line['seconds']:>9.3f} s {line['maxrss_mb']:>8.0f} MB", flush=True)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-5:]
+        lines.append({"job": job, "stage": "FAILED", "seconds": wall, "maxrss_mb": 0, "error": " | ".join(tail)})
+        print(f"  {job} FAILED: {' | '.join(tail)}", flush=True)
+    lines.append({"job": job, "stage": "(process wall time)", "seconds": round(wall, 3), "maxrss_mb": 0})
+    return lines
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"nproc": os.cpu_count(), "memory_gib": round(mem, 1), "cpu": cpu,
+            "python": platform.python_version(), "os": platform.platform()}
+
+
+def versions() -> dict:
+    out = {}
+    for name in ("hankekg", "rdflib", "pyshacl", "pyoxigraph", "oxrdflib", "libvoikko"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    try:
+        from hankekg.link.oxigraph import find_executable
+
+        out["oxigraph CLI"] = subprocess.run([find_executable(), "--version"], capture_output=True,
+                                             text=True).stdout.strip()
+    except Exception as err:  # noqa: BLE001
+        out["oxigraph CLI"] = f"not found ({err})"
+    return out
+
+
+# ----------------------------------------------------------------------------- the report
+
+def _get(rows, job, stage):
+    return next((r for r in rows if r["job"] == job and r["stage"] == stage), None)
+
+
+def _sum(rows, job, stages):
+    old = {"dump Turtle (publish.dumps.sorted_turtle_bytes)": "dump Turtle (rdflib)",
+           "dump N-Triples (publish.dumps.ntriples_bytes)": "dump N-Triples (rdflib, sorted)"}
+    found = [_get(rows, job, s) or _get(rows, job, old.get(s, s)) for s in stages]
+    return sum(r["seconds"] for r in found if r) if all(found) else None
+
+
+def _peak(rows, job):
+    values = [r["maxrss_mb"] for r in rows if r["job"] == job]
+    return max(values) if values else None
+
+
+def _fmt(x, unit="s"):
+    if x is None:
+        return "–"
+    if unit == "s":
+        return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
+    return f"{x:.0f} MB"
+
+
+CURRENT_BUILD = ["read+parse+repair", "resolve/merge", "map", "union", "validate (pyshacl)",
+                 "dump Turtle (publish.dumps.sorted_turtle_bytes)", "dump N-Triples (publish.dumps.ntriples_bytes)"]
+NAIVE_BUILD = ["read+parse+repair", "resolve/merge", "map (one rdflib Graph)", "validate (pyshacl, ont_graph)",
+               "dump Turtle (rdflib)", "dump N-Triples (rdflib)"]
+
+
+def report(results: dict[int, list[dict]], command: str, started: str) -> str:
+    out = ["# Benchmark results", "",
+           f"Produced by `{command}` on {started} (UTC). Regenerate with `make bench`; N = 100,000 with "
+           "`.venv/bin/python bench/run.py --n 1000 10000 100000`.", ""]
+    m = machine()
+    out += ["## Machine and versions", "",
+            f"- {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB memory, Python {m['python']}, {m['os']}"]
+    out += [f"- {k} {v}" for k, v in versions().items()]
+    out += ["", "Every job runs in a fresh interpreter; *peak* is `ru_maxrss` of that process at the end of "
+            "the stage (it only grows, so within one job it includes the earlier stages; children such as "
+            "`oxigraph load` are measured separately). Corpus: `hankekg synth --n N --seed 1`.", ""]
+    for n, rows in sorted(results.items()):
+        out += [f"## N = {n:,}", ""]
+        sizes = _get(rows, "current", "sizes")
+        vres = _get(rows, "current", "validate-result")
+        if sizes:
+            out.append(f"Graph: {sizes['triples']:,} triples ({sizes['triples'] / n:.0f} per project); "
+                       f"Turtle {sizes['ttl_bytes'] / 2**20:.1f} MiB, N-Triples {sizes['nt_bytes'] / 2**20:.1f} MiB.")
+        if vres:
+            out.append(f"Validation: {vres['results']:,} results, {vres['violations']} violations, "
+                       f"conforms={vres['conforms']}.")
+        out += ["", "| job | stage | time | peak memory | notes |", "|---|---|---:|---:|---|"]
+        for r in rows:
+            if r["stage"] in ("sizes", "validate-result", "store-size", "server-size", "fast-validate-result",
+                              "pool-identity", "turtle-determinism") or r["stage"].startswith("query "):
+                continue
+            notes = ", ".join(f"{k}={v}" for k, v in r.items()
+                              if k not in ("job", "stage", "seconds", "maxrss_mb"))
+            mem = _fmt(r.get("child_maxrss_mb") or r["maxrss_mb"] or None, "mb")
+            out.append(f"| {r['job']} | {r['stage']} | {_fmt(r['seconds'])} | {mem} | {notes} |")
+        for r in rows:
+            if r["stage"] in ("pool-identity", "turtle-determinism", "fast-validate-result"):
+                notes = ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("job", "stage", "seconds", "maxrss_mb"))
+                out.append(f"| {r['job']} | {r['stage']} | | | {notes} |")
+        queries = [r for r in rows if r["stage"].startswith("query ")]
+        if queries:
+            out += ["", "Catalogue queries (parameters left out):", "",
+                    "| query | oxigraph p50 | oxigraph p95 | rdflib p50 | ratio | rows | ",
+                    "|---|---:|---:|---:|---:|---:|"]
+            names = sorted({r["stage"][6:] for r in queries})
+            for name in names:
+                ox = next((r for r in queries if r["stage"] == f"query {name}" and r.get("engine") == "oxigraph"), {})
+                rl = next((r for r in queries if r["stage"] == f"query {name}" and r.get("engine") == "rdflib"), {})
+                ratio = (rl["p50"] / ox["p50"]) if ox.get("p50") and rl.get("p50") else None
+                err = ox.get("error") or rl.get("error")
+                rows_n = ox.get("rows", rl.get("rows"))
+                out.append(f"| {name} | {_ms(ox.get('p50'))} | {_ms(ox.get('p95'))} | {_ms(rl.get('p50'))} | "
+                           f"{f'{ratio:.0f}×' if ratio else '–'} | {rows_n if rows_n is not None else '–'}"
+                           f"{' error: ' + err if err else ''} |")
+        cur = _sum(rows, "current", CURRENT_BUILD)
+        naive = _sum(rows, "naive", NAIVE_BUILD)
+        out += ["", f"Whole build: current {_fmt(cur)} (peak {_fmt(_peak(rows, 'current'), 'mb')}), naive "
+                f"{_fmt(naive)} (peak {_fmt(_peak(rows, 'naive'), 'mb')}); "
+                f"ratio naive/current: {f'{naive / cur:.2f}×' if cur and naive else '–'}.", ""]
+    return "\n".join(out) + "\n"
+
+
+def _ms(x):
+    return "–" if x is None else f"{x * 1000:.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--jobs", nargs="+", default=DEFAULT_JOBS)
+    parser.add_argument("--repeat", type=int, default=20, help="runs of each query on Oxigraph")
+    parser.add_argument("--repeat-slow", type=int, default=3, help="runs of each query on rdflib")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--append-notes", type=Path, default=ROOT / "bench" / "analysis.md",
+                        help="a Markdown file appended to results.md (default: bench/analysis.md)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write results.md from bench/.work/N/results.jsonl of an earlier run")
+    args = parser.parse_args()
+    if args.report_only:
+        results = {n: [json.loads(line) for line in open(WORK / str(n) / "results.jsonl", encoding="utf-8")]
+                   for n in args.n}
+        text = report(results, "python bench/run.py " + " ".join(a for a in sys.argv[1:] if a != "--report-only"),
+                      datetime.fromtimestamp((WORK / str(args.n[0]) / "results.jsonl").stat().st_mtime,
+                                             timezone.utc).strftime("%Y-%m-%d %H:%M"))
+        if args.append_notes and args.append_notes.exists():
+            text += "\n" + args.append_notes.read_text(encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+        return 0
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    command = "python bench/run.py " + " ".join(sys.argv[1:])
+    results: dict[int, list[dict]] = {}
+    for n in args.n:
+        data = corpus(n, args.seed)
+        work = WORK / str(n)
+        work.mkdir(parents=True, exist_ok=True)
+        rows: list[dict] = []
+        extra = ["--repeat", str(args.repeat), "--repeat-slow", str(args.repeat_slow),
+                 "--workers", *map(str, args.workers)]
+        with open(work / "results.jsonl", "w", encoding="utf-8") as log:
+            for job in args.jobs:
+                print(f"N={n}: {job}", flush=True)
+                rows += run_job(job, data, work, extra, log)
+        results[n] = rows
+        text = report(results, command, started)
+        if args.append_notes and args.append_notes.exists():
+            text += "\n" + args.append_notes.read_text(encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8")
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

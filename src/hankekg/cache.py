@@ -1,0 +1,162 @@
+"""A cache of read, parsed and repaired cards, for incremental builds (not wired in yet).
+
+Reading a card (decode, parse, the ä/ö repair with Voikko) is the one stage whose cost is
+per card and independent of the others, so its result is kept: one pickle per card under
+``<folder>/cards/<key>.pickle`` where the key is the SHA-256 of
+
+* the card file's bytes, the label it is read under and the curation's keep-words for it;
+* a *salt*: hankekg's version, the bytes of the reference files the repair reads
+  (proper-nouns.txt, lexicon.txt) and the source of the card-reading modules, so any change
+  to the code or the reference data misses the cache instead of serving stale cards.
+
+Entries are written atomically (temporary file, fsync, rename): a crash leaves either the
+old entry or the new one. A card that fails to read is never cached (its error is
+recomputed each time). :func:`read_cards` returns exactly what
+:func:`hankekg.pipeline.read_cards` returns; the repairer is only built on a miss, so a
+fully warm read does not open Voikko at all.
+
+:func:`build` is :func:`hankekg.pipeline.build` with this cache for the read stage; the
+test checks that its graph and Turtle dump are byte-identical to a clean build's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hankekg import __version__
+from hankekg.errors import HankekgError
+from hankekg.publish.files import write_atomic
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".hankekg-cache"
+_CODE_MODULES = ("cards/read.py", "cards/parse.py", "cards/labels.py", "cards/repair.py", "cards/finnish.py",
+                 "model.py")
+_REFERENCE_FILES = ("proper-nouns.txt", "lexicon.txt")
+
+
+def salt(reference: Path) -> str:
+    """What every key depends on besides the card: version, reference data, reading code."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for name in _CODE_MODULES:
+        path = package / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    for name in _REFERENCE_FILES:
+        path = reference / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+
+
+class CardCache:
+    """Cards by content key, under ``folder`` (e.g. ``data/.hankekg-cache``)."""
+
+    def __init__(self, folder: Path, salt_value: str):
+        self.folder = folder / "cards"
+        self.salt = salt_value
+        self.stats = CacheStats()
+
+    def key(self, data: bytes, label: str, keep: frozenset[str]) -> str:
+        h = hashlib.sha256(self.salt.encode())
+        h.update(b"\0" + label.encode() + b"\0" + "\n".join(sorted(keep)).encode() + b"\0")
+        h.update(data)
+        return h.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str):
+        path = self._path(key)
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except FileNotFoundError:
+            return None
+        except Exception as err:  # a damaged entry is a miss, never an error
+            log.warning("cache entry %s unreadable (%s); reading the card again", path, err)
+            return None
+
+    def put(self, key: str, card) -> None:
+        write_atomic(self._path(key), pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_cards(files: Iterable[Path], cache: CardCache, repairer_factory: Callable[[], object],
+               data_dir: Path | None = None, curation=None, advance=None):
+    """:func:`hankekg.pipeline.read_cards`, served from ``cache`` where it can be."""
+    from hankekg import pipeline
+    from hankekg.resolve.curation import Curation
+
+    curation = curation or Curation()
+    repairer = None
+    outcomes = []
+    for path in files:
+        label = pipeline._label(path, data_dir)
+        keep = curation.keep_for(path.name)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None
+        key = cache.key(data, label, keep) if data is not None else None
+        card = cache.get(key) if key else None
+        if card is not None:
+            cache.stats.hits += 1
+            outcomes.append(pipeline.CardOutcome(path, card))
+        else:
+            cache.stats.misses += 1
+            if repairer is None:
+                repairer = repairer_factory()
+            try:
+                card = pipeline.read_one(path, repairer, label, keep)
+                outcomes.append(pipeline.CardOutcome(path, card))
+                if key:
+                    cache.put(key, card)
+            except HankekgError as err:
+                log.warning("%s", err)
+                outcomes.append(pipeline.CardOutcome(path, None, err))
+        if advance:
+            advance(path)
+    return outcomes
+
+
+def build(data_dir: Path, cache_dir: Path | None = None, base: str | None = None):
+    """:func:`hankekg.pipeline.build` with the card cache (default ``data_dir/.hankekg-cache``)."""
+    from hankekg import paths, pipeline
+    from hankekg.cards.repair import Repairer
+    from hankekg.namespaces import DEFAULT_DATA_BASE
+    from hankekg.resolve.curation import load_curation
+    from hankekg.resolve.kohesio import load_matches
+    from hankekg.resolve.resolver import Resolver
+    from hankekg.validate.run import validate
+
+    base = base or DEFAULT_DATA_BASE
+    reference = paths.reference_dir(data_dir)
+    curation = load_curation(data_dir / "curation")
+    resolver = Resolver(reference, curation)
+    cache = CardCache(cache_dir or data_dir / CACHE_DIR, salt(reference))
+    outcomes = read_cards(pipeline.card_files(data_dir), cache, lambda: Repairer(reference), data_dir, curation)
+    records = pipeline.read_records(pipeline.registry_files(data_dir), None, data_dir)
+    cards = [o.card for o in outcomes if o.card is not None]
+    good_records = [o.record for o in records if o.record is not None]
+    problems: list = []
+    projects = pipeline.merge_projects(cards, good_records, resolver, problems)
+    dataset, org_problems, organisations, link_counts = pipeline.build_graph(
+        projects, resolver, base, load_matches(reference / "kohesio.csv"))
+    problems.extend(org_problems)
+    for item in (*cards, *good_records):
+        problems.extend(item.problems)
+    outcome = validate(pipeline.validation_graph(dataset), ontology_included=True)
+    result = pipeline.BuildResult(outcomes, dataset, outcome, problems, records, projects, organisations,
+                                  link_counts)
+    result.cache_stats = cache.stats
+    return result
