@@ -27,35 +27,7 @@ XAMK_URL = "https://www.xamk.fi/wp-content/uploads/2019/07/rinnakkaistallenne_hy
 
 REGISTRY_NOTE = "(hanke RR-tietopalvelussa)"
 
-PROSE = {
-    "background": "Huono-osaisuuden ja yksinäisyyden lisääntyminen Etelä-Savossa ollut huolestuttavaa",
-    "goals": (
-        "Ehkäistä syrjäytymistä ja asuinalueiden eriarvoistumista; vahvistaa yhteisöllisyyttä, "
-        "asukasviihtyvyyttä ja -osallisuutta; kehittää yhteismanagerointia; kehittää, pilotoida ja "
-        "mallintaa asukasosallisuuden kehittämistä ja menetelmiä sekä levittää niitä alueellisesti"
-    ),
-    "method": (
-        "Asukaslähtöiset kokeilut taloyhtiöissä ja asuinalueilla työpajatyönä tai teematyönä; "
-        "sisällöllinen ja menetelmällinen valmennus asukkaiden löytämiseksi, kohtaamiseksi, "
-        "ohjaamiseksi ja innostamiseksi; toiminnan mallintaminen, levittäminen ja juurruttaminen"
-    ),
-    "results": (
-        "Alueellinen osallisuustyö ja yhteisöllinen toimintakulttuuri taloyhtiöissä ja asuinalueilla "
-        "vahvistuivat; yhteistyöverkostot (mm. asukasaktiivi-toimijaverkosto); asuinympäristöjen "
-        "viihtyvyys, elinvoimaisuus ja kiinnostavuus paranivat ja tietoisuus kestävästä elämäntavasta "
-        "lisääntyi; yhteisöllisen asumisen ja yhteisömanageroinnin toimintamallit"
-    ),
-    "dissemination": (
-        "Monet asukkaiden kanssa ideoidut ja toteutetut toiminnot sekä asukasaktiiviverkostot jatkavat "
-        "toimintaa hankkeen päätyttyä; tapahtumien ja toimintojen ympärille syntyneet verkostot jatkavat "
-        "asuinalueiden osallisuustyötä ja yhteisöllisyyden kehittämistä"
-    ),
-    "notes": (
-        "Tehtiin aktiivisesti yhteistyötä Mikkelin kaupungin kanssa; kokeiluja ja tuloksia "
-        "hyödynnetään Mikkelin kaupungin osallisuusstrategian suunnitelmissa"
-    ),
-}
-"""The seed's prose fields, restored by hand (as tests/integration/test_seed_card.py has them)."""
+from tests.support import SEED_PROSE as PROSE  # noqa: E402  the seed's prose, restored by hand
 
 OUTPUTS = (
     "Alueiden yhteisöllisyyttä rakentamassa - Yhteisömanagerin opas (Xamk, 2021) (pdf 12,6 Mt)",

@@ -1,6 +1,7 @@
 """The seed card, read, parsed and repaired, gives exactly the facts a careful reader
-restores (card-format.md, "Facts of the seed card"). The expected texts below were
-written by reading the OCR text and restoring each ä and ö by hand."""
+restores (card-format.md, "Facts of the seed card"). The expected texts (here and in
+tests/support.py, SEED_PROSE) were written by reading the OCR text and restoring each ä
+and ö by hand."""
 
 from datetime import date
 from decimal import Decimal
@@ -12,6 +13,7 @@ from hankekg import paths
 from hankekg.cards.repair import Repairer
 from hankekg.model import Role
 from hankekg.pipeline import read_one
+from tests.support import SEED_PROSE
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "cards" / "S21684.txt"
 
@@ -70,34 +72,7 @@ def test_compiled(card):
     assert card.compiled_by.startswith("Sosiaalisen osallisuuden edistämisen koordinaatiohanke")
 
 
-PROSE = {
-    "background": "Huono-osaisuuden ja yksinäisyyden lisääntyminen Etelä-Savossa ollut huolestuttavaa",
-    "goals": (
-        "Ehkäistä syrjäytymistä ja asuinalueiden eriarvoistumista; vahvistaa yhteisöllisyyttä, "
-        "asukasviihtyvyyttä ja -osallisuutta; kehittää yhteismanagerointia; kehittää, pilotoida ja "
-        "mallintaa asukasosallisuuden kehittämistä ja menetelmiä sekä levittää niitä alueellisesti"
-    ),
-    "method": (
-        "Asukaslähtöiset kokeilut taloyhtiöissä ja asuinalueilla työpajatyönä tai teematyönä; "
-        "sisällöllinen ja menetelmällinen valmennus asukkaiden löytämiseksi, kohtaamiseksi, "
-        "ohjaamiseksi ja innostamiseksi; toiminnan mallintaminen, levittäminen ja juurruttaminen"
-    ),
-    "results": (
-        "Alueellinen osallisuustyö ja yhteisöllinen toimintakulttuuri taloyhtiöissä ja asuinalueilla "
-        "vahvistuivat; yhteistyöverkostot (mm. asukasaktiivi-toimijaverkosto); asuinympäristöjen "
-        "viihtyvyys, elinvoimaisuus ja kiinnostavuus paranivat ja tietoisuus kestävästä elämäntavasta "
-        "lisääntyi; yhteisöllisen asumisen ja yhteisömanageroinnin toimintamallit"
-    ),
-    "dissemination": (
-        "Monet asukkaiden kanssa ideoidut ja toteutetut toiminnot sekä asukasaktiiviverkostot jatkavat "
-        "toimintaa hankkeen päätyttyä; tapahtumien ja toimintojen ympärille syntyneet verkostot jatkavat "
-        "asuinalueiden osallisuustyötä ja yhteisöllisyyden kehittämistä"
-    ),
-    "notes": (
-        "Tehtiin aktiivisesti yhteistyötä Mikkelin kaupungin kanssa; kokeiluja ja tuloksia "
-        "hyödynnetään Mikkelin kaupungin osallisuusstrategian suunnitelmissa"
-    ),
-}
+PROSE = SEED_PROSE
 
 
 @pytest.mark.parametrize("field", sorted(PROSE))
