@@ -7,7 +7,7 @@ import logging
 import unicodedata
 from pathlib import Path
 
-from hankekg.errors import CardError
+from hankekg.errors import CardError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,12 @@ _CONTROL_SHARE = 0.02
 """Above this share of control characters a decoded file is taken as binary."""
 _TEXT_SHARE = 0.75
 """Below this share of letters, digits, spaces and common punctuation a file is binary."""
+MAX_BYTES = 1_000_000
+"""Largest source file read (a card is a page or two, about 5 kB; a registry page some 10 kB).
+
+A bigger file is refused before it is read: a 50 MB card went on building for over ten minutes
+and 12 GB of memory (every word through the ä/ö repair, every repair into the graph).
+"""
 _COMMON_PUNCT = set(".,;:!?-–—()[]\"'’‘“”«»/&%€$+*=#@_\\<>|~^`{}")
 
 
@@ -40,9 +46,10 @@ def read_card(path: Path) -> tuple[str, str]:
         the text and the name of the encoding it was decoded with.
 
     Raises:
-        CardError: if the file is empty or is not text.
+        CardError: if the file is empty, larger than :data:`MAX_BYTES`, or is not text.
     """
     path = Path(path)
+    check_size(path, CardError, "a card")
     data = path.read_bytes()
     text, encoding = decode(data, path)
     if not text.strip():
@@ -50,6 +57,17 @@ def read_card(path: Path) -> tuple[str, str]:
     _check_text(text, path)
     log.debug("read %s as %s", path, encoding)
     return normalise(text), encoding
+
+
+def check_size(path: Path, error: type[InputError], what: str) -> None:
+    """Raise ``error`` (a HankekgError class) if the file at ``path`` is over :data:`MAX_BYTES`."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # reading it will say what is wrong
+    if size > MAX_BYTES:
+        raise error(f"file of {size / 1e6:.1f} MB is larger than {what} can be "
+                    f"(limit {MAX_BYTES / 1e6:.0f} MB); not read", path)
 
 
 def decode(data: bytes, path: Path | str) -> tuple[str, str]:

@@ -57,10 +57,12 @@ _HEADER_LINE = re.compile(r"#([a-z-]+):\s?(.*)\Z")
 _CONTINUATION = re.compile(r"#\s+(\S.*)\Z")
 _PARAM = re.compile(
     r"(?P<name>\S+)\s+(?P<type>\S+)(?:\s*=\s*(?P<default>.*?))?\s*\|\s*(?P<description>.*)\Z")
-# Absolute http(s) or urn IRI without the characters SPARQL's IRIREF forbids.
-_IRI = re.compile(r"(?:https?://[^\s<>\"{}|\\^`]+|urn:[A-Za-z0-9][A-Za-z0-9-]*:[^\s<>\"{}|\\^`]+)\Z",
+# Absolute http(s) or urn IRI without the characters SPARQL's IRIREF forbids, nor the control
+# characters RFC 3987 forbids (DEL and C1 pass IRIREF but Oxigraph rightly refuses them).
+_IRI = re.compile(r"(?:https?://[^\x00-\x20\x7f-\x9f<>\"{}|\\^`]+"
+                  r"|urn:[A-Za-z0-9][A-Za-z0-9-]*:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`]+)\Z",
                   re.IGNORECASE)
-_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`]")
+_IRI_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|\\^`]")
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -281,7 +283,7 @@ def to_term(param: Param, value: str) -> Node:
     if param.type == "iri":
         if text.startswith("<") and text.endswith(">"):
             text = text[1:-1]
-        if not _IRI.match(text):
+        if not _IRI.match(text) or not _valid_iri(text):
             raise bad("an absolute http(s) or urn IRI without spaces or <>\"{}|\\^`")
         return URIRef(text)
     if param.type == "string":
@@ -313,6 +315,21 @@ def to_term(param: Param, value: str) -> Node:
             raise bad("a boolean (true or false)")
         return Literal(_BOOLEANS[text.lower()], datatype=XSD.boolean)
     raise QueryError(f"parameter {param.name}: unknown type {param.type!r}")
+
+
+def _valid_iri(text: str) -> bool:
+    """Whether ``text`` is an IRI by RFC 3987 (host, port, percent-encoding), as Oxigraph checks it.
+
+    The regex alone let ``http://[`` or ``http://a/%zz`` through: rdflib bound them, Oxigraph
+    refused the query, so the two engines answered differently.
+    """
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def term_sparql(term: Node) -> str:

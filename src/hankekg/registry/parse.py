@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from hankekg.cards.read import decode, normalise
+from hankekg.cards.read import check_size, decode, normalise
 from hankekg.errors import CardError, RegistryError
 from hankekg.iris import BUSINESS_ID, PROJECT_CODE
 from hankekg.model import (
@@ -164,9 +164,10 @@ def read_registry_page(path: str | Path) -> RegistryRecord:
     problem.
 
     Raises:
-        RegistryError: if the file is empty, binary, or has no project code.
+        RegistryError: if the file is empty, binary, larger than MAX_BYTES (1 MB), or has no project code.
     """
     path = Path(path)
+    check_size(path, RegistryError, "a registry page")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -258,6 +259,9 @@ def _walk(text: str, state: _State) -> None:
             label = _LABEL_LINE.match(line)
             if label and _CONTACT_LABEL.search(label["label"]):
                 _drop_contact(label, number, state)
+                continue
+            if _CONTACT_START.match(line):  # "Yhteyshenkilönä toimii <name>." names a person
+                state.problem(number, "personal-data-dropped", "a contact-person line was dropped")
                 continue
             state.summary.append((number, raw.rstrip()))
             continue
