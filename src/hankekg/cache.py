@@ -1,8 +1,9 @@
 """A cache of read, parsed and repaired cards, for incremental builds (not wired in yet).
 
 Reading a card (decode, parse, the ä/ö repair with Voikko) is the one stage whose cost is
-per card and independent of the others, so its result is kept: one pickle per card under
-``<folder>/cards/<key>.pickle`` where the key is the SHA-256 of
+per card and independent of the others, so its result is kept: one JSON file per card
+(:mod:`hankekg.cards.codec`, so reading an entry never runs code) under
+``<folder>/cards/<key>.json`` where the key is the SHA-256 of
 
 * the card file's bytes, the label it is read under and the curation's keep-words for it;
 * a *salt*: hankekg's version, the bytes of the reference files the repair reads
@@ -23,12 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from hankekg import __version__
+from hankekg.cards.codec import card_from_bytes, card_to_bytes
 from hankekg.errors import HankekgError
 from hankekg.publish.files import write_atomic
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".hankekg-cache"
 _CODE_MODULES = ("cards/read.py", "cards/parse.py", "cards/labels.py", "cards/repair.py", "cards/finnish.py",
-                 "model.py")
+                 "cards/pdf.py", "cards/codec.py", "model.py")
 _REFERENCE_FILES = ("proper-nouns.txt", "lexicon.txt")
 
 
@@ -74,21 +75,20 @@ class CardCache:
         return h.hexdigest()
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.pickle"
+        return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str):
         path = self._path(key)
         try:
-            with open(path, "rb") as f:
-                return pickle.load(f)
+            return card_from_bytes(path.read_bytes())
         except FileNotFoundError:
             return None
-        except Exception as err:  # a damaged entry is a miss, never an error
+        except (OSError, ValueError) as err:  # a damaged entry is a miss, never an error
             log.warning("cache entry %s unreadable (%s); reading the card again", path, err)
             return None
 
     def put(self, key: str, card) -> None:
-        write_atomic(self._path(key), pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(self._path(key), card_to_bytes(card))
 
 
 def read_cards(files: Iterable[Path], cache: CardCache, repairer_factory: Callable[[], object],

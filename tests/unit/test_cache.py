@@ -40,8 +40,8 @@ def test_damaged_entry_is_a_miss(tmp_path):
     data = tmp_path / "corpus"
     generate(2, 1, data)
     cached_build(data)
-    for entry in (data / CACHE_DIR / "cards").rglob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in (data / CACHE_DIR / "cards").rglob("*.json"):
+        entry.write_bytes(b"not a cached card")
     again = cached_build(data)
     assert again.cache_stats.misses == 2
     assert again.cards == pipeline.build(data).cards

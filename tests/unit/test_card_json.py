@@ -12,6 +12,7 @@ import pytest
 from hankekg.cards.jsonform import KEYS, card_to_dict, card_to_json, number
 from hankekg.cards.parse import parse_card
 from hankekg.cards.read import read_card
+from hankekg.errors import CardError
 from hankekg.model import Card, Funder, Implementer, Links, Problem, Repair, SourceLine
 
 SEED = Path(__file__).parents[2] / "data" / "cards" / "S21684.txt"
@@ -82,3 +83,29 @@ def test_every_record_kind_is_written():
     assert form["unmapped"] == [{"line": 8, "text": "u"}] and form["garbage"] == [{"line": 9, "text": "g"}]
     assert form["problems"] == [{"line": 8, "kind": "unknown-label", "severity": "error", "message": "m"}]
     assert form["start"] == "2020-01-01"
+
+
+def test_cache_codec_round_trips_every_fixture_card():
+    """The cache's JSON form of a card reads back equal, field lines and original text included."""
+    from hankekg.cards.codec import card_from_bytes, card_to_bytes
+    from hankekg.cards.parse import parse_card
+    from hankekg.cards.read import read_card
+
+    paths = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "cards").glob("*.txt"))
+    assert paths
+    for path in paths:
+        try:
+            text, encoding = read_card(path)
+            card = parse_card(text, path.name, encoding)
+        except CardError:
+            continue
+        back = card_from_bytes(card_to_bytes(card))
+        assert back == card and back.field_lines == card.field_lines and back.original == card.original
+
+
+def test_cache_codec_refuses_what_is_not_a_card():
+    from hankekg.cards.codec import card_from_bytes
+
+    for data in (b"", b"[1, 2]", b'{"$": "os.system"}', b'{"$": "Funder", "name": "x"}', b"\xff"):
+        with pytest.raises(ValueError):
+            card_from_bytes(data)

@@ -47,6 +47,7 @@ from rdflib import Graph, URIRef
 from hankekg.iris import Minter
 from hankekg.namespaces import DEFAULT_DATA_BASE
 from hankekg.pipeline import BuildResult
+from hankekg.query.endpoint import split_userinfo
 from hankekg.publish.dumps import dump_files, dump_prefixes, json_bytes, sorted_turtle_bytes
 from hankekg.publish.ontology_docs import ontology_files
 from hankekg.publish.void import (
@@ -220,6 +221,11 @@ def publish(
     started = time.perf_counter()
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     out.mkdir(parents=True, exist_ok=True)
+    if endpoint:
+        # A published description names the endpoint, never the credentials to it.
+        endpoint, credentials = split_userinfo(endpoint)
+        if credentials is not None:
+            log.warning("left the user name and password out of the endpoint named in void.ttl")
     settings = Settings(base=base, download_base=download_base, endpoint=endpoint, licence=licence,
                         publisher=publisher)
     graphs: dict[URIRef, Graph] = {g: result.dataset.graph(g) for g in PUBLISHED_GRAPHS}
