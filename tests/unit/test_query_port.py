@@ -185,7 +185,7 @@ def test_rows_must_match_variables():
 
 
 def test_to_dataframe():
-    pandas = pytest.importorskip("pandas")
+    import pandas
     frame = SAMPLE.to_dataframe()
     assert isinstance(frame, pandas.DataFrame)
     assert list(frame.columns) == ["x", "label", "n"]
