@@ -54,8 +54,10 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from rdflib import Literal
 
 from hankekg.errors import LinkError
+from hankekg.query.catalogue import term_sparql
 
 log = logging.getLogger(__name__)
 
@@ -103,17 +105,11 @@ SELECT ?item ?label ?start ?end ?beneficiaryLabel WHERE {
 }
 """
 
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
 def sparql_string_literal(text: str) -> str:
-    """Return ``text`` as a SPARQL double-quoted string literal.
-
-    Escapes backslash, double quote and the line-breaking controls with SPARQL's ``ECHAR``
-    escapes. No ``\\u`` escapes are produced, so an endpoint that expands codepoint escapes before
-    parsing cannot turn one back into a quote.
-    """
-    return '"' + "".join(_ECHAR.get(ch, ch) for ch in text) + '"'
+    """Return ``text`` as a SPARQL double-quoted string literal: the query catalogue's own
+    escaping (:func:`hankekg.query.catalogue.term_sparql`), so that no text can end the literal
+    on any store, even one that expands ``\\u`` escapes before parsing."""
+    return term_sparql(Literal(text))
 
 
 @dataclass(frozen=True)
