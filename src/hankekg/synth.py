@@ -46,6 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from hankekg import paths
+from hankekg.cards import finnish
 
 FIRST_CODE = 10000
 MAX_PROJECTS = 90000
@@ -54,45 +55,14 @@ WRAP = 90
 
 # ----------------------------------------------------------------------- OCR damage
 
-# (replacement, weight): the confusions of card-format.md, weighted roughly as the seed
-# card shows them (a and d most often).
-_AE = (("a", 45), ("d", 35), ("é", 15), ("&", 5))
-_OE = (("o", 45), ("d", 25), ("é", 15), ("6", 5), ("dé", 10))
-_AEAE = (("da", 40), ("dd", 30), ("éd", 10), ("aa", 20))
-
-
-def _pick(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
-    total = sum(w for _, w in table)
-    x = rng.randrange(total)
-    for text, weight in table:
-        if x < weight:
-            return text
-        x -= weight
-    raise AssertionError("unreachable")
+# How often each confusion of card-format.md is chosen (in the order of finnish.DAMAGE_A,
+# DAMAGE_O and DAMAGE_AA), weighted roughly as the seed card shows them (a and d most often).
+DAMAGE_WEIGHTS = {"ä": (45, 35, 15, 5), "ö": (45, 25, 15, 5, 10), "ää": (40, 30, 10, 20)}
 
 
 def damage(text: str, rng: random.Random) -> str:
     """``text`` as the card OCR would have left it: no ä, ö, Ä or Ö survives."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "ä" and i + 1 < n and text[i + 1] == "ä":
-            out.append(_pick(rng, _AEAE))
-            i += 2
-            continue
-        if c == "ä":
-            out.append(_pick(rng, _AE))
-        elif c == "ö":
-            out.append(_pick(rng, _OE))
-        elif c == "Ä":
-            out.append("A")
-        elif c == "Ö":
-            out.append("O")
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
+    return finnish.damage(text, rng, DAMAGE_WEIGHTS)
 
 
 # ----------------------------------------------------------------------- fixed vocabularies
@@ -395,11 +365,8 @@ class Generator:
         """Clauses of pool words, 200–800 characters."""
         target = self.rng.randint(low, high)
         clauses: list[str] = []
-        length = 0
-        while length < target:
-            clause = " ".join(self._words(self.rng.randint(4, 12)))
-            clauses.append(clause)
-            length += len(clause) + len(separator)
+        while len(separator.join(clauses)) < target:
+            clauses.append(" ".join(self._words(self.rng.randint(4, 12))))
         if separator.startswith("."):
             clauses = [c[0].upper() + c[1:] for c in clauses]
         text = separator.join(clauses)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 BACK_VOWELS = frozenset("aouAOU")
@@ -338,29 +338,38 @@ DAMAGE_O = ("o", "d", "é", "6", "dé")
 DAMAGE_AA = ("da", "dd", "éd", "aa")
 
 
-def damage(text: str, rng: random.Random) -> str:
+def damage(text: str, rng: random.Random,
+           weights: Mapping[str, Sequence[int]] | None = None) -> str:
     """Replace every ä and ö as the OCR did, choosing among its confusions at random.
 
     Args:
         text: Clean Finnish text.
         rng: The random generator (seed it for a repeatable result).
+        weights: How often each confusion is chosen, per ``"ä"``, ``"ö"`` and ``"ää"``, in
+            the order of DAMAGE_A, DAMAGE_O and DAMAGE_AA; uniform when not given.
 
     Returns:
         The text with no ä or ö left: ää becomes one of da, dd, éd, aa; ä one of
         a, d, é, &; ö one of o, d, é, 6, dé; Ä and Ö become A and O.
     """
+
+    def pick(key: str, options: tuple[str, ...]) -> str:
+        if weights is None:
+            return rng.choice(options)
+        return rng.choices(options, weights[key])[0]
+
     out: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
         if text[i : i + 2] == "ää":
-            out.append(rng.choice(DAMAGE_AA))
+            out.append(pick("ää", DAMAGE_AA))
             i += 2
             continue
         if ch == "ä":
-            out.append(rng.choice(DAMAGE_A))
+            out.append(pick("ä", DAMAGE_A))
         elif ch == "ö":
-            out.append(rng.choice(DAMAGE_O))
+            out.append(pick("ö", DAMAGE_O))
         elif ch == "Ä":
             out.append("A")
         elif ch == "Ö":
