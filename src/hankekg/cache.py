@@ -1,4 +1,4 @@
-"""A cache of read, parsed and repaired cards, for incremental builds (not wired in yet).
+"""A cache of read, parsed and repaired cards, for incremental builds.
 
 Reading a card (decode, parse, the ä/ö repair with Voikko) is the one stage whose cost is
 per card and independent of the others, so its result is kept: one JSON file per card
@@ -16,8 +16,9 @@ recomputed each time). :func:`read_cards` returns exactly what
 :func:`hankekg.pipeline.read_cards` returns; the repairer is only built on a miss, so a
 fully warm read does not open Voikko at all.
 
-:func:`build` is :func:`hankekg.pipeline.build` with this cache for the read stage; the
-test checks that its graph and Turtle dump are byte-identical to a clean build's.
+:func:`hankekg.pipeline.build` takes a ``cache_dir`` and uses this cache for the read
+stage (``hankekg build --cache DIR``); the test checks that its graph and Turtle dump are
+byte-identical to a clean build's.
 """
 
 from __future__ import annotations
@@ -131,32 +132,7 @@ def read_cards(files: Iterable[Path], cache: CardCache, repairer_factory: Callab
 
 def build(data_dir: Path, cache_dir: Path | None = None, base: str | None = None):
     """:func:`hankekg.pipeline.build` with the card cache (default ``data_dir/.hankekg-cache``)."""
-    from hankekg import paths, pipeline
-    from hankekg.cards.repair import Repairer
+    from hankekg import pipeline
     from hankekg.namespaces import DEFAULT_DATA_BASE
-    from hankekg.resolve.curation import load_curation
-    from hankekg.resolve.kohesio import load_matches
-    from hankekg.resolve.resolver import Resolver
-    from hankekg.validate.run import validate
 
-    base = base or DEFAULT_DATA_BASE
-    reference = paths.reference_dir(data_dir)
-    curation = load_curation(data_dir / "curation")
-    resolver = Resolver(reference, curation)
-    cache = CardCache(cache_dir or data_dir / CACHE_DIR, salt(reference))
-    outcomes = read_cards(pipeline.card_files(data_dir), cache, lambda: Repairer(reference), data_dir, curation)
-    records = pipeline.read_records(pipeline.registry_files(data_dir), None, data_dir)
-    cards = [o.card for o in outcomes if o.card is not None]
-    good_records = [o.record for o in records if o.record is not None]
-    problems: list = []
-    projects = pipeline.merge_projects(cards, good_records, resolver, problems)
-    dataset, org_problems, organisations, link_counts = pipeline.build_graph(
-        projects, resolver, base, load_matches(reference / "kohesio.csv"))
-    problems.extend(org_problems)
-    for item in (*cards, *good_records):
-        problems.extend(item.problems)
-    outcome = validate(pipeline.validation_graph(dataset), ontology_included=True)
-    result = pipeline.BuildResult(outcomes, dataset, outcome, problems, records, projects, organisations,
-                                  link_counts)
-    result.cache_stats = cache.stats
-    return result
+    return pipeline.build(data_dir, base or DEFAULT_DATA_BASE, cache_dir=cache_dir or data_dir / CACHE_DIR)

@@ -77,6 +77,10 @@ def build(
         str | None, typer.Option(help="A public SPARQL endpoint to name in the dataset description.")
     ] = None,
     site: Annotated[bool, typer.Option(help="Write the browsable site into OUT/site/.")] = True,
+    cache: Annotated[
+        Path | None, typer.Option(help="Keep each card's parsed and repaired form in this folder and "
+                                       "reuse it while the card is unchanged (faster rebuilds).")
+    ] = None,
 ) -> None:
     """Build everything: read and repair every card in DATA_DIR/cards, read the registry
     pages in DATA_DIR/registry/eura2014, merge them, map to RDF, validate against shapes/,
@@ -91,7 +95,7 @@ def build(
     * `hankekg build` (data/ → dist/)
     * `hankekg build ~/kortit --out /tmp/kg --base https://example.org/kg/`
     """
-    _build_and_publish(data_dir, out_dir, base, endpoint, site)
+    _build_and_publish(data_dir, out_dir, base, endpoint, site, cache)
 
 
 @app.command()
@@ -112,7 +116,8 @@ def publish(
     _build_and_publish(data_dir, out_dir, base, endpoint, True)
 
 
-def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str | None, site: bool) -> None:
+def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str | None, site: bool,
+                       cache: Path | None = None) -> None:
     from hankekg import pipeline
     from hankekg.publish.dumps import union
     from hankekg.publish.html_report import write_html_report
@@ -133,7 +138,8 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
         ) as progress:
             task = progress.add_task("reading sources", total=len(files), current="")
             result = pipeline.build(
-                data_dir, base, advance=lambda p: progress.update(task, advance=1, current=p.name)
+                data_dir, base, advance=lambda p: progress.update(task, advance=1, current=p.name),
+                cache_dir=cache,
             )
             progress.update(task, description="publishing", current="dumps")
             graph = union(result.dataset)
@@ -153,6 +159,8 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
 def _print_summary(result, s: dict, out_dir: Path) -> None:
     table = Table(title="hankekg build", show_header=False, box=None, pad_edge=False)
     table.add_row("cards", f"{s['cards_built']} built, {s['cards_failed']} failed, of {s['cards_read']}")
+    if result.cache_stats is not None:
+        table.add_row("card cache", f"{result.cache_stats.hits} reused, {result.cache_stats.misses} read afresh")
     table.add_row("registry pages", f"{s['registry_read'] - s['registry_failed']} read, "
                   f"{s['registry_failed']} failed")
     table.add_row("organisations", f"{s['organisations']} (report/organisations.csv)")

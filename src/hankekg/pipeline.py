@@ -73,6 +73,7 @@ class BuildResult:
     projects: list[Project] = field(default_factory=list)
     organisations: list[Organisation] = field(default_factory=list)
     link_counts: dict[str, int] = field(default_factory=dict)
+    cache_stats: object | None = None  # hankekg.cache.CacheStats when a card cache was used
 
     @property
     def cards(self) -> list[Card]:
@@ -236,13 +237,32 @@ def build(
     data_dir: Path,
     base: str = DEFAULT_DATA_BASE,
     advance: Callable[[Path], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
-    """Build the graph from a data directory (cards/, registry/, reference/) and validate it."""
+    """Build the graph from a data directory (cards/, registry/, reference/) and validate it.
+
+    Args:
+        data_dir: the data folder.
+        base: the base IRI of the data.
+        advance: called after each source file, for progress.
+        cache_dir: keep each card's read, parsed and repaired form here
+            (:mod:`hankekg.cache`) and reuse it while the card, the reading code and the
+            reference data are unchanged; None reads every card afresh.
+    """
     reference = paths.reference_dir(data_dir)
     curation = load_curation(data_dir / "curation")
     resolver = Resolver(reference, curation)
-    repairer = Repairer(reference)
-    outcomes = read_cards(card_files(data_dir), repairer, advance, data_dir, curation)
+    cache_stats = None
+    if cache_dir is None:
+        outcomes = read_cards(card_files(data_dir), Repairer(reference), advance, data_dir, curation)
+    else:
+        from hankekg.cache import CardCache, salt
+        from hankekg.cache import read_cards as read_cached
+
+        card_cache = CardCache(cache_dir, salt(reference))
+        outcomes = read_cached(card_files(data_dir), card_cache, lambda: Repairer(reference), data_dir,
+                               curation, advance)
+        cache_stats = card_cache.stats
     records = read_records(registry_files(data_dir), advance, data_dir)
     cards = [o.card for o in outcomes if o.card is not None]
     good_records = [o.record for o in records if o.record is not None]
@@ -254,4 +274,5 @@ def build(
     for item in (*cards, *good_records):
         problems.extend(item.problems)
     outcome = validate(validation_graph(dataset), ontology_included=True)
-    return BuildResult(outcomes, dataset, outcome, problems, records, projects, organisations, link_counts)
+    return BuildResult(outcomes, dataset, outcome, problems, records, projects, organisations, link_counts,
+                       cache_stats)

@@ -159,3 +159,15 @@ def test_bad_cards_are_named_and_the_rest_build(bad_batch):
     problems = (out / "report" / "problems.csv").read_text(encoding="utf-8")
     for name in ("empty.txt", "binary.txt", "nocode.txt", "backwards.txt", "unknown-label.txt"):
         assert name in problems
+
+
+def test_a_cached_rebuild_reuses_cards_and_gives_the_same_bytes(tmp_path):
+    cache = tmp_path / "cache"
+    first = run_cli("build", str(REPO / "data"), "--out", str(tmp_path / "a"), "--no-site", "--cache", str(cache))
+    assert first.returncode == 0, first.stderr
+    assert "0 reused, 1 read afresh" in first.stdout
+    second = run_cli("build", str(REPO / "data"), "--out", str(tmp_path / "b"), "--no-site", "--cache", str(cache))
+    assert second.returncode == 0, second.stderr
+    assert "1 reused, 0 read afresh" in second.stdout
+    for name in ("hankekg.ttl", "hankekg.nt", "hankekg.trig", "hankekg.jsonld"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
