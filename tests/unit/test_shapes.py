@@ -24,6 +24,7 @@ from rdflib.namespace import SH
 from hankekg import paths
 from hankekg.errors import ValidationError
 from hankekg.namespaces import EURIO, HK
+from hankekg.validate.run import with_ontology
 from hankekg.validate.shapes import COMPLETENESS_GROUP, SHAPES, load_ontology, load_shapes, load_turtle_dir
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "shapes"
@@ -47,14 +48,6 @@ class Result:
     def __str__(self) -> str:
         shape, severity = self.shape.removeprefix(str(SHAPES)), self.severity.removeprefix(str(SH))
         return f"{shape} [{severity}] on {self.focus}: {self.message}"
-
-
-def with_ontology(data: Graph) -> Graph:
-    """The data with ontology/ beside it, as hankekg.validate.run validates it."""
-    merged = Graph()
-    for triple in (*data, *load_ontology()):
-        merged.add(triple)
-    return merged
 
 
 def validate(data: Graph) -> list[Result]:

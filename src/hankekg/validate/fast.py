@@ -39,7 +39,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
 from hankekg.validate.run import ValidationOutcome, _completeness, _rows, completeness_fields, row_key
-from hankekg.validate.shapes import load_ontology, load_shapes
+from hankekg.validate.shapes import load_shapes
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +160,7 @@ def validate(data: Graph, ontology_included: bool = True, workers: int = 1, chun
 
     shapes = shapes if shapes is not None else load_shapes()
     if not ontology_included:
-        merged = Graph()
-        for t in data:
-            merged.add(t)
-        for t in load_ontology():
-            merged.add(t)
-        data = merged
+        data = run.with_ontology(data)
     ok, why = cuttable(shapes)
     if not ok:
         log.info("fast validation falls back to one pyshacl run: %s", why)

@@ -79,6 +79,16 @@ def completeness_fields(shapes: Graph) -> dict[URIRef, tuple[str, str]]:
     return fields
 
 
+def with_ontology(data: Graph) -> Graph:
+    """A copy of ``data`` with everything under ontology/ added, as the shapes expect."""
+    merged = Graph()
+    for triple in data:
+        merged.add(triple)
+    for triple in load_ontology():
+        merged.add(triple)
+    return merged
+
+
 def validate(data: Graph, ontology_included: bool = False) -> ValidationOutcome:
     """Validate ``data`` with pyshacl against every shape in shapes/.
 
@@ -90,12 +100,7 @@ def validate(data: Graph, ontology_included: bool = False) -> ValidationOutcome:
     """
     shapes = load_shapes()
     if not ontology_included:
-        merged = Graph()
-        for triple in data:
-            merged.add(triple)
-        for triple in load_ontology():
-            merged.add(triple)
-        data = merged
+        data = with_ontology(data)
     conforms, report, _ = pyshacl.validate(
         data,
         shacl_graph=shapes,
