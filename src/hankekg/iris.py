@@ -19,7 +19,6 @@ asks the network. Under a data base (configurable, default
     target-group/<slug>                         a target-group concept
     region/<NUTS-3 code>                        a region (maakunta)
     source/card/<code>                          a project card (a prov:Entity)
-    source/card/<code>/repair/<n>               the n-th OCR repair on that card
     source/eura2014/<code>                      a EURA2014 registry record (a prov:Entity)
     dataset                                     the dataset itself (VoID / DCAT)
     linkset/<name>                              a set of outgoing links (void:Linkset)
@@ -174,9 +173,6 @@ class Minter:
     def card(self, code: str) -> URIRef:
         return self._iri("source", "card", self._code(code))
 
-    def repair(self, code: str, position: int) -> URIRef:
-        return self._iri("source", "card", self._code(code), "repair", _position(position))
-
     def parse(self, iri: str) -> Parsed:
         """Tell what a minted IRI names.
 
@@ -232,7 +228,6 @@ _FORMS: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = (
     ("dataset", ("dataset",), ()),
     ("linkset", ("linkset", "{slug}"), (1,)),
     ("card", ("source", "card", "{code}"), (2,)),
-    ("repair", ("source", "card", "{code}", "repair", "{n}"), (2, 4)),
 )
 
 

@@ -57,7 +57,6 @@ class HK(DefinedNamespace):
     SpecificObjective: URIRef
     TargetGroup: URIRef
     ImplementerRole: URIRef
-    OcrRepair: URIRef
     RegistryRecord: URIRef
     SourceConflict: URIRef
 
@@ -84,11 +83,7 @@ class HK(DefinedNamespace):
     targetGroupText: URIRef
     sizeMegabytes: URIRef
     originalText: URIRef
-    ocrRepair: URIRef
-    sourceLine: URIRef
-    textBefore: URIRef
-    textAfter: URIRef
-    repairReason: URIRef
+    repairCount: URIRef
     responsibleAuthority: URIRef
     projectStatus: URIRef
     hasConflict: URIRef

@@ -334,7 +334,7 @@ def test_ontology_documentation_lists_every_term_and_its_links_resolve(result, d
     assert not broken, f"internal links to nowhere: {broken}"
     for name in ("hankekg.ttl", "hankekg.jsonld"):
         assert f'href="{name}"' in page
-    assert "hankekorttiin" in page and "project card" in page  # fi and en definitions
+    assert "tekstintunnistuksesta" in page and "project card" in page  # fi and en definitions
     published = Graph().parse(dist / "ontology" / "hankekg.ttl", format="turtle")
     assert isomorphic(published, ontology)
     assert isomorphic(Graph().parse(dist / "ontology" / "hankekg.jsonld", format="json-ld"), ontology)

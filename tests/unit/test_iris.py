@@ -35,7 +35,6 @@ def test_round_trip(base, code, bid, name, n, role):
         (m.practice(code, n), "practice", (code, str(n))),
         (m.target_group(name), "target-group", (slug(name),)),
         (m.card(code), "card", (code,)),
-        (m.repair(code, n), "repair", (code, str(n))),
         (m.conflict(code, n), "conflict", (code, str(n))),
         (m.region("FI1D1"), "region", ("FI1D1",)),
         (m.registry_record(code), "registry-record", (code,)),

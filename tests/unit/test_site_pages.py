@@ -157,7 +157,6 @@ def test_page_path_of_owned_nodes_points_into_the_owner_page():
     assert page_path(DEFAULT_DATA_BASE + "project/S21684/role/2472908-2/paatoteuttaja") == \
         "project/S21684.html#roles"
     assert page_path(DEFAULT_DATA_BASE + "project/S21684/grant/n-x/amount") == "project/S21684.html#funding"
-    assert page_path(DEFAULT_DATA_BASE + "source/card/S21684/repair/3") == "source/card/S21684.html#repairs"
     assert page_path(DEFAULT_DATA_BASE + "organisation/2472908-2/id/ytunnus") == \
         "organisation/2472908-2.html#facts"
     assert page_path("https://w3id.org/hankekg/programme/2014FI16M2OP001") is None

@@ -81,7 +81,6 @@ OWNED_KINDS = {
     "conflict": ("project", "sources"),
     "practice": ("project", "prose"),
     "business-identifier": ("organisation", "facts"),
-    "repair": ("card", "repairs"),
 }
 """Kinds described on their owner's page: kind → (owner kind, fragment on its page)."""
 
@@ -278,6 +277,9 @@ class _SiteWriter:
         self.env.filters["euros"] = euros
         self.env.filters["fidate"] = finnish_date
         self.completeness = {c.project: c for c in result.validation.completeness}
+        # The graph counts each card's repairs (hk:repairCount); the words are on the cards.
+        self.repairs = {card.code: [{"line": r.line, "before": r.before, "after": r.after, "reason": r.reason}
+                                    for r in card.repairs] for card in result.cards}
         self.files: dict[str, bytes] = {}
         self.pages: list[str] = []
         self.counts: dict[str, int] = defaultdict(int)
@@ -657,12 +659,7 @@ class _SiteWriter:
             kind = q.kind[node].kind
             code = q.kind[node].keys[0]
             fi, en = SOURCE_LABELS[kind]
-            repairs = []
-            for r in q.values(node, HK.ocrRepair):
-                repairs.append({"n": int(q.kind[r].keys[1]), "line": q.text(r, HK.sourceLine),
-                                "before": q.text(r, HK.textBefore), "after": q.text(r, HK.textAfter),
-                                "reason": q.text(r, HK.repairReason)})
-            repairs.sort(key=lambda r: r["n"])
+            repairs = self.repairs.get(code, []) if kind == "card" else []
             primary = q.value(node, PROV.hadPrimarySource)
             project = self.m.project(code)
             view = {"node": node, "iri": str(node), "name": f"{fi} / {en} {code}", "kind_fi": fi, "kind_en": en,

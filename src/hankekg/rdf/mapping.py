@@ -4,8 +4,8 @@ Four named graphs (the Turtle dump holds their union):
 
 - **data**: projects, organisations and their roles, grants and amounts, target
   groups, outputs, regions, programme structure met in the registry;
-- **provenance**: the sources (``hk:ProjectCard`` with its original OCR text and every
-  repair, ``hk:RegistryRecord``), which node came from which source, and every
+- **provenance**: the sources (``hk:ProjectCard`` with its original OCR text and how many
+  words the repair changed, ``hk:RegistryRecord``), which node came from which source, and every
   disagreement between sources (``hk:SourceConflict``);
 - **links**: outgoing links (EURA2014 pages, YSO, urn.fi, Kohesio), each set described
   as a ``void:Linkset``;
@@ -347,14 +347,7 @@ class ProjectMapper:
             p.add((entity, DCTERMS.created, Literal(card.compiled_on, datatype=XSD.gYearMonth)))
         if card.original:
             p.add((entity, HK.originalText, Literal(card.original)))
-        for n, repair in enumerate(card.repairs, start=1):
-            node = m.repair(card.code, n)
-            p.add((entity, HK.ocrRepair, node))
-            p.add((node, RDF.type, HK.OcrRepair))
-            p.add((node, HK.sourceLine, Literal(repair.line)))
-            p.add((node, HK.textBefore, Literal(repair.before)))
-            p.add((node, HK.textAfter, Literal(repair.after)))
-            p.add((node, HK.repairReason, Literal(repair.reason)))
+        p.add((entity, HK.repairCount, Literal(len(card.repairs), datatype=XSD.nonNegativeInteger)))
 
     def _link(self, linkset: str, subject: URIRef, predicate: URIRef, target: URIRef) -> None:
         if (subject, predicate, target) not in self.links:
