@@ -124,6 +124,7 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
     from hankekg.publish.report import write_report
     from hankekg.publish.run import publish as publish_files
     from hankekg.publish.site import write_site
+    from hankekg.query.embedded import EmbeddedStore
 
     if not data_dir.is_dir():
         raise _fail(HankekgError("no such data folder", data_dir))
@@ -142,14 +143,14 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
                 cache_dir=cache,
             )
             progress.update(task, description="publishing", current="dumps")
-            graph = union(result.dataset)
             publish_files(result, out_dir, base=base, endpoint=endpoint)
             progress.update(task, current="report")
-            summary = write_report(result, out_dir / "report", graph)
+            port = EmbeddedStore.of_store(result.graphs.store())
+            summary = write_report(result, out_dir / "report", port)
             if site:
                 progress.update(task, current="site")
-                write_site(result, graph, out_dir / "site", base)
-            write_html_report(result, graph, out_dir / "report", site_href="../site/index.html" if site else None)
+                write_site(result, union(result.dataset), out_dir / "site", base)
+            write_html_report(result, port, out_dir / "report", site_href="../site/index.html" if site else None)
     except HankekgError as error:
         raise _fail(error) from error
     _print_summary(result, summary, out_dir)
@@ -387,8 +388,8 @@ def link(
         return
     from hankekg import pipeline
     from hankekg.link.run import coverage, coverage_csv, fetch_missing
-    from hankekg.publish.dumps import union
     from hankekg.publish.files import write_text_atomic
+    from hankekg.query.embedded import EmbeddedStore
 
     try:
         results = fetch_missing(data_dir, online, delay=delay, base_url=registry_url)
@@ -396,7 +397,7 @@ def link(
             colour = "green" if r.ok else "yellow" if r.status == "offline-missing" else "red"
             out.print(f"[{colour}]{r.status:<15}[/] {r.code} {r.message}", highlight=False)
         result = pipeline.build(data_dir)
-        rows = coverage(union(result.dataset))
+        rows = coverage(EmbeddedStore.of_store(result.graphs.store()))
         write_text_atomic(out_dir / "report" / "coverage.csv", coverage_csv(rows))
     except HankekgError as error:
         raise _fail(error) from error

@@ -21,8 +21,8 @@ from hankekg.errors import HankekgError
 from hankekg.iris import Minter
 from hankekg.model import Card, Problem, RegistryRecord
 from hankekg.namespaces import DEFAULT_DATA_BASE
-from hankekg.publish.dumps import union
-from hankekg.rdf.mapping import ONTOLOGY_GRAPH, ProjectMapper, new_dataset
+from hankekg.rdf.mapping import ONTOLOGY_GRAPH, ProjectMapper
+from hankekg.rdf.sink import Graphs, LineDataset
 from hankekg.registry.parse import read_registry_page
 from hankekg.resolve.curation import Curation, load_curation
 from hankekg.resolve.kohesio import load_matches
@@ -66,7 +66,7 @@ class RecordOutcome:
 @dataclass
 class BuildResult:
     outcomes: list[CardOutcome]
-    dataset: Dataset
+    graphs: Graphs
     validation: ValidationOutcome
     problems: list[Problem] = field(default_factory=list)
     records: list[RecordOutcome] = field(default_factory=list)
@@ -74,6 +74,11 @@ class BuildResult:
     organisations: list[Organisation] = field(default_factory=list)
     link_counts: dict[str, int] = field(default_factory=dict)
     cache_stats: object | None = None  # hankekg.cache.CacheStats when a card cache was used
+
+    @property
+    def dataset(self) -> Dataset:
+        """The graphs as an rdflib ``Dataset`` (parsed on first use: for small data)."""
+        return self.graphs.dataset
 
     @property
     def cards(self) -> list[Card]:
@@ -208,24 +213,27 @@ def merge_projects(cards: Iterable[Card], records: Iterable[RegistryRecord], res
 def build_graph(
     projects: list[Project], resolver: Resolver, base: str = DEFAULT_DATA_BASE,
     kohesio: dict[str, str] | None = None,
-) -> tuple[Dataset, list[Problem], list[Organisation], dict[str, int]]:
-    """Map projects to a dataset (data, provenance, links and ontology graphs)."""
-    dataset = new_dataset()
+) -> tuple[Graphs, list[Problem], list[Organisation], dict[str, int]]:
+    """Map projects to the named graphs (data, provenance, links and ontology)."""
+    dataset = LineDataset()
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     for name in PUBLISHED_ONTOLOGY:
-        ontology.parse(paths.ontology_dir() / name, format="turtle")
+        for triple in Graph().parse(paths.ontology_dir() / name, format="turtle"):
+            ontology.add(triple)
     index = OrganisationIndex(resolver)
     index.learn(projects)
     mapper = ProjectMapper(dataset, Minter(base), resolver, index, kohesio)
     for project in projects:
         mapper.add(project)
     organisations = mapper.finish()
-    return dataset, index.problems, organisations, dict(mapper.link_counts)
+    return dataset.finish(), index.problems, organisations, dict(mapper.link_counts)
 
 
-def validation_graph(dataset: Dataset) -> Graph:
-    """Everything the shapes look at: the union of the dataset's graphs."""
-    return union(dataset)
+def validation_graph(graphs: Graphs) -> Graph:
+    """Everything the shapes look at: the union of the named graphs, as one rdflib graph."""
+    graph = Graph()
+    graph.parse(data=graphs.union_ntriples(), format="nt")
+    return graph
 
 
 def input_files(data_dir: Path) -> list[Path]:
@@ -268,11 +276,11 @@ def build(
     good_records = [o.record for o in records if o.record is not None]
     problems: list[Problem] = []
     projects = merge_projects(cards, good_records, resolver, problems)
-    dataset, org_problems, organisations, link_counts = build_graph(
+    graphs, org_problems, organisations, link_counts = build_graph(
         projects, resolver, base, load_matches(reference / "kohesio.csv"))
     problems.extend(org_problems)
     for item in (*cards, *good_records):
         problems.extend(item.problems)
-    outcome = validate(validation_graph(dataset), ontology_included=True)
-    return BuildResult(outcomes, dataset, outcome, problems, records, projects, organisations, link_counts,
+    outcome = validate(validation_graph(graphs), ontology_included=True)
+    return BuildResult(outcomes, graphs, outcome, problems, records, projects, organisations, link_counts,
                        cache_stats)

@@ -20,6 +20,7 @@ from hankekg.publish.dumps import union
 from hankekg.publish.html_report import write_html_report
 from hankekg.publish.report import write_report
 from hankekg.publish.site import euros, fold, page_path, write_site
+from hankekg.rdf.sink import Graphs
 from hankekg.validate.run import ValidationOutcome
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -323,7 +324,7 @@ def _tiny(tmp_path: Path):
     g.add((role, EURIO.roleLabel, Literal("päätoteuttaja", lang="fi")))
     g.add((org, RDF.type, EURIO.Organisation))
     g.add((org, SKOS.prefLabel, Literal("Yhdistys <&> ry", lang="fi")))
-    result = BuildResult([], ds, ValidationOutcome(True, (), (), Graph()))
+    result = BuildResult([], Graphs.from_dataset(ds), ValidationOutcome(True, (), (), Graph()))
     return write_site(result, union(ds), tmp_path / "site")
 
 

@@ -17,6 +17,7 @@ from hankekg.link.fetch import FetchResult, RegistryFetcher
 from hankekg.link.kohesio import KohesioMatcher, MatchOutcome, ProjectFacts
 from hankekg.model import Role
 from hankekg.pipeline import card_files, registry_files
+from hankekg.query.embedded import EmbeddedStore, as_port
 from hankekg.resolve.kohesio import RecordedMatch, write_matches
 from hankekg.resolve.merge import Project
 
@@ -109,14 +110,16 @@ _COVERAGE = {
 }
 
 
-def coverage(graph: Graph) -> list[Coverage]:
-    """The link coverage table, counted by SPARQL over a built graph (all named graphs' union)."""
+def coverage(graph: Graph | EmbeddedStore) -> list[Coverage]:
+    """The link coverage table, counted by SPARQL over a built graph (all named graphs' union):
+    an rdflib graph, or a query port over a store."""
+    port = as_port(graph)
     rows = []
     for what, (kind, has) in _COVERAGE.items():
         q = (f"{_PREFIXES} SELECT (COUNT(DISTINCT ?x) AS ?total) (COUNT(DISTINCT ?y1) AS ?have) "
              f"WHERE {{ {kind} OPTIONAL {{ {has} BIND(?x AS ?y1) }} }}")
-        row = next(iter(graph.query(q)))
-        rows.append(Coverage(what, int(row.have), int(row.total)))
+        row = port.select(q).to_dicts()[0]
+        rows.append(Coverage(what, int(row["have"]), int(row["total"])))
     return rows
 
 

@@ -9,8 +9,8 @@ literals of different datatypes:
 - :func:`ntriples_bytes`: one triple a line, lines sorted by code point (``LC_ALL=C sort``
   order), the canonical escaping of RDF 1.2 N-Triples / RDF Dataset Canonicalization
   (``\\b \\t \\n \\f \\r \\" \\\\`` as ECHAR, other control characters as ``\\u00XX``);
-- :func:`sorted_turtle_bytes`: prefixes (only those used, sorted), one block per subject
-  (subjects sorted), ``a`` first, then predicates sorted, one object a line;
+- :func:`sorted_turtle_bytes`: the sorted N-Triples written as Turtle by pyoxigraph
+  (prefixes used, sorted; one block per subject, subjects, predicates and objects sorted);
 - :func:`trig_bytes`: the same per named graph, graphs sorted by IRI;
 - :func:`jsonld_bytes`: a JSON-LD document whose ``@context`` (:data:`CONTEXT`) is
   embedded inline, so a processor needs nothing from the network; the same context is
@@ -28,6 +28,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +71,6 @@ def write_turtle(graph: Graph, path: Path) -> None:
 
 _ECHAR = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
 _ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | _ECHAR
-_LONG_ESCAPES = {k: v for k, v in _ESCAPES.items() if k != 0x0A}
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
@@ -184,63 +184,26 @@ def dump_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Turtle and TriG
+# Turtle and TriG, written by pyoxigraph from sorted N-Triples
 # ---------------------------------------------------------------------------------------
 
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+def used_prefixes(nt: bytes, prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes whose namespace some IRI of ``nt`` starts with, sorted by prefix."""
+    return {p: str(ns) for p, ns in sorted(prefixes.items()) if f"<{ns}".encode() in nt}
 
 
-def _turtle_iri(iri: URIRef, prefixes: Prefixes) -> str:
-    return prefixes.compact(iri) or nt_term(iri)
+def turtle_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """Sorted canonical N-Triples (:func:`ntriples_bytes`) as Turtle, by pyoxigraph's writer.
 
+    pyoxigraph writes triples in the order it reads them, grouping a subject's consecutive
+    triples (``;``) and a predicate's consecutive objects (``,``): from sorted lines, one block
+    per subject, everything in canonical order, the same bytes for the same triples.
+    """
+    import pyoxigraph as ox
 
-def _turtle_term(term: Term, prefixes: Prefixes) -> str:
-    if isinstance(term, URIRef):
-        return _turtle_iri(term, prefixes)
-    if isinstance(term, Literal):
-        lexical = str(term)
-        if term.datatype == XSD.integer and _INTEGER.match(lexical):
-            return lexical
-        if term.datatype == XSD.decimal and _DECIMAL.match(lexical):
-            return lexical
-        if term.datatype == XSD.boolean and lexical in ("true", "false"):
-            return lexical
-        if "\n" in lexical:
-            text = f'"""{lexical.translate(_LONG_ESCAPES)}"""'
-        else:
-            text = f'"{escape_string(lexical)}"'
-        if term.language:
-            return f"{text}@{term.language.lower()}"
-        if term.datatype and term.datatype != XSD.string:
-            return f"{text}^^{_turtle_iri(term.datatype, prefixes)}"
-        return text
-    return nt_term(term)
-
-
-def _turtle_blocks(triples: list[_Triple], prefixes: Prefixes, indent: str = "") -> list[str]:
-    """One block of text per subject, subjects in canonical order."""
-    blocks: list[str] = []
-    by_subject: dict[str, list[_Triple]] = {}
-    for t in triples:
-        by_subject.setdefault(t.s, []).append(t)
-    rdf_type = nt_term(RDF.type)
-    for s in sorted(by_subject):
-        rows = by_subject[s]
-        by_predicate: dict[str, list[_Triple]] = {}
-        for t in rows:
-            by_predicate.setdefault(t.p, []).append(t)
-        order = sorted(by_predicate, key=lambda p: (p != rdf_type, p))
-        lines = [indent + _turtle_term(rows[0].subject, prefixes)]
-        for i, p in enumerate(order):
-            objs = by_predicate[p]
-            pred = "a" if p == rdf_type else _turtle_iri(objs[0].predicate, prefixes)
-            values = [_turtle_term(t.object, prefixes) for t in sorted(objs, key=lambda t: t.o)]
-            end = " ." if i == len(order) - 1 else " ;"
-            text = f"{indent}    {pred} " + (f" ,\n{indent}        ").join(values) + end
-            lines.append(text)
-        blocks.append("\n".join(lines) + "\n")
-    return blocks
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE,
+                        prefixes=used_prefixes(nt, prefixes or dump_prefixes()))
 
 
 def sorted_turtle_bytes(graph: Triples, prefixes: Mapping[str, str] | None = None) -> bytes:
@@ -250,22 +213,31 @@ def sorted_turtle_bytes(graph: Triples, prefixes: Mapping[str, str] | None = Non
         graph: the triples (no blank nodes).
         prefixes: prefix → namespace (default :func:`dump_prefixes`); only those used are written.
     """
-    pm = Prefixes(prefixes or dump_prefixes())
-    body = "\n".join(_turtle_blocks(_sorted_triples(graph), pm))
-    return (pm.declarations() + "\n" + body).encode("utf-8")
+    return turtle_from_ntriples(ntriples_bytes(graph), prefixes)
+
+
+def trig_from_ntriples(graphs: Mapping[URIRef, bytes], prefixes: Mapping[str, str] | None = None) -> bytes:
+    """Named graphs given as sorted N-Triples, as TriG: graphs sorted by IRI, each written like
+    :func:`turtle_from_ntriples`; empty graphs are left out."""
+    import pyoxigraph as ox
+
+    names = sorted(name for name, data in graphs.items() if data)
+
+    def quads():
+        for name in names:
+            node = ox.NamedNode(str(name))
+            for t in ox.parse(graphs[name], format=ox.RdfFormat.N_TRIPLES):
+                yield ox.Quad(t.subject, t.predicate, t.object, node)
+
+    used: dict[str, str] = {}
+    for name in names:
+        used |= used_prefixes(graphs[name], prefixes or dump_prefixes())
+    return ox.serialize(quads(), format=ox.RdfFormat.TRIG, prefixes=dict(sorted(used.items())))
 
 
 def trig_bytes(graphs: Mapping[URIRef, Triples], prefixes: Mapping[str, str] | None = None) -> bytes:
-    """Named graphs as TriG, graphs sorted by IRI, each written like :func:`sorted_turtle_bytes`."""
-    pm = Prefixes(prefixes or dump_prefixes())
-    parts = []
-    for name in sorted(graphs, key=nt_term):
-        triples = _sorted_triples(graphs[name])
-        if not triples:
-            continue
-        body = "\n".join(_turtle_blocks(triples, pm, indent="    "))
-        parts.append(f"{nt_term(name)} {{\n{body}}}\n")
-    return (pm.declarations() + "\n" + "\n".join(parts)).encode("utf-8")
+    """Named graphs as TriG (see :func:`trig_from_ntriples`)."""
+    return trig_from_ntriples({name: ntriples_bytes(g) for name, g in graphs.items()}, prefixes)
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,6 +317,18 @@ def jsonld_document(graph: Triples, prefixes: Mapping[str, str] | None = None) -
     return {"@context": jsonld_context(prefixes), "@graph": [nodes[s] for s in sorted(nodes)]}
 
 
+def jsonld_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> dict:
+    """Sorted canonical N-Triples as the JSON-LD document of :func:`jsonld_document`, read by
+    pyoxigraph's parser."""
+    import pyoxigraph as ox
+
+    from hankekg.query.embedded import from_oxigraph
+
+    triples = ((URIRef(t.subject.value), URIRef(t.predicate.value), from_oxigraph(t.object))
+               for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+    return jsonld_document(triples, prefixes)
+
+
 def json_bytes(data) -> bytes:
     """Deterministic JSON: keys sorted, UTF-8, one space indent, final newline."""
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
@@ -367,7 +351,7 @@ def context_bytes(prefixes: Mapping[str, str] | None = None) -> bytes:
 def gzip_bytes(data: bytes) -> bytes:
     """``data`` gzipped with no name and no time in the header, so equal data give equal bytes."""
     buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as f:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as f:
         f.write(data)
     return buf.getvalue()
 
@@ -377,24 +361,30 @@ DUMP_FORMATS = ("ttl", "nt", "jsonld", "trig")
 CONTEXT_FILE = "context.jsonld"
 
 
-def dump_files(graphs: Mapping[URIRef, Triples], prefixes: Mapping[str, str] | None = None) -> dict[str, bytes]:
+def dump_files(graphs: Mapping[URIRef, bytes | Triples],
+               prefixes: Mapping[str, str] | None = None) -> dict[str, bytes]:
     """Every dump, by file name: hankekg.{ttl,nt,jsonld,trig}, each also ``.gz``, and context.jsonld.
 
     Args:
-        graphs: the named graphs (graph IRI → graph); Turtle, N-Triples and JSON-LD hold
-            their union, TriG keeps them apart.
+        graphs: the named graphs (graph IRI → sorted canonical N-Triples bytes, as
+            :class:`hankekg.rdf.sink.Graphs` holds them, or any triples); Turtle, N-Triples
+            and JSON-LD hold their union, TriG keeps them apart.
         prefixes: the prefix map (default :func:`dump_prefixes`).
     """
+    from hankekg.rdf.sink import merge_sorted
+
     prefixes = prefixes or dump_prefixes()
-    everything = {triple for g in graphs.values() for triple in g}
+    nts = {name: g if isinstance(g, bytes) else ntriples_bytes(g) for name, g in graphs.items()}
+    nt = b"".join(merge_sorted(nts.values()))
     plain = {
-        f"{DUMP_NAME}.ttl": sorted_turtle_bytes(everything, prefixes),
-        f"{DUMP_NAME}.nt": ntriples_bytes(everything),
-        f"{DUMP_NAME}.jsonld": jsonld_bytes(everything, prefixes),
-        f"{DUMP_NAME}.trig": trig_bytes(graphs, prefixes),
+        f"{DUMP_NAME}.ttl": turtle_from_ntriples(nt, prefixes),
+        f"{DUMP_NAME}.nt": nt,
+        f"{DUMP_NAME}.jsonld": json_bytes(jsonld_from_ntriples(nt, prefixes)),
+        f"{DUMP_NAME}.trig": trig_from_ntriples(nts, prefixes),
     }
     files = dict(plain)
-    for name, data in plain.items():
-        files[name + ".gz"] = gzip_bytes(data)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # zlib lets go of the GIL
+        for name, packed in zip(plain, pool.map(gzip_bytes, plain.values()), strict=True):
+            files[name + ".gz"] = packed
     files[CONTEXT_FILE] = context_bytes(prefixes)
     return files

@@ -18,17 +18,20 @@ import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from rdflib import Graph
-from rdflib.namespace import DCTERMS, RDF, SH
+from rdflib.namespace import DCTERMS, RDFS, SH, SKOS
 
-from hankekg.namespaces import EURIO
 from hankekg.pipeline import BuildResult
 from hankekg.publish.files import write_text_atomic
 from hankekg.publish.report import summary
 from hankekg.publish.site import FIELD_LABELS, TEMPLATES, euros, fold
+
+if TYPE_CHECKING:
+    from hankekg.query.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
 
@@ -115,30 +118,76 @@ def _inline(svg: str, prefix: str, title: str) -> str:
     return svg[:head_end] + f'<title id="{prefix}-title">{escaped}</title>' + svg[head_end:]
 
 
-def chart_data(graph: Graph) -> dict[str, list[tuple[str, float]]]:
-    """What the charts show, counted over the built graph, each sorted largest first."""
-    label = _labeller(graph)
+_CHART_PREFIXES = """
+PREFIX eurio: <http://data.europa.eu/s66#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+_FUNDING = _CHART_PREFIXES + """
+SELECT ?project ?grant ?funder ?value ?region WHERE {
+  ?project a eurio:Project ; eurio:isFundedBy ?grant .
+  ?grant eurio:isDisbursedBy ?funder ; eurio:hasFundingAmount/eurio:value ?value .
+  OPTIONAL { ?project dct:spatial ?region }
+}"""
+_GROUPS = _CHART_PREFIXES + "SELECT DISTINCT ?project ?group WHERE { ?project a eurio:Project ; dct:audience ?group }"
+_STARTS = _CHART_PREFIXES + "SELECT ?project ?start WHERE { ?project a eurio:Project ; eurio:startDate ?start }"
+_LABELS = _CHART_PREFIXES + """
+SELECT ?node ?p ?label WHERE {
+  VALUES ?p { skos:prefLabel dct:title rdfs:label }
+  ?node ?p ?label . FILTER(lang(?label) IN ("fi", ""))
+  FILTER EXISTS { { ?x eurio:isDisbursedBy ?node } UNION { ?x dct:spatial ?node } UNION { ?x dct:audience ?node } }
+}"""
+
+
+def chart_data(graph: Graph | EmbeddedStore) -> dict[str, list[tuple[str, float]]]:
+    """What the charts show, counted by SPARQL over the built graph (an rdflib graph or a query
+    port over a store), each sorted largest first.
+
+    Funding is counted once per grant; a project's total goes to its region. A node is named by
+    its first Finnish or plain label of skos:prefLabel, dct:title, rdfs:label (in that order).
+    """
+    from hankekg.query.embedded import as_port
+
+    port = as_port(graph)
+    names: dict = {}
+    for row in port.select(_LABELS).to_dicts():
+        names.setdefault(row["node"], {}).setdefault(row["p"], []).append(str(row["label"]))
+    order = (SKOS.prefLabel, DCTERMS.title, RDFS.label)
+
+    def label(node) -> str:
+        found = names.get(node, {})
+        for p in order:
+            if p in found:
+                return min(found[p])
+        return str(node)
+
     per_funder: dict[str, Decimal] = defaultdict(Decimal)
     per_region: dict[str, Decimal] = defaultdict(Decimal)
     per_group: Counter = Counter()
     per_year: Counter = Counter()
-    for project in sorted(graph.subjects(RDF.type, EURIO.Project)):
-        total = Decimal(0)
-        for grant in graph.objects(project, EURIO.isFundedBy):
-            funder = graph.value(grant, EURIO.isDisbursedBy)
-            amount = graph.value(grant, EURIO.hasFundingAmount)
-            value = graph.value(amount, EURIO.value) if amount is not None else None
-            if value is not None and funder is not None:
-                per_funder[label(funder)] += Decimal(str(value))
-                total += Decimal(str(value))
-        region = graph.value(project, DCTERMS.spatial)
-        if total and region is not None:
-            per_region[label(region)] += total
-        for group in set(graph.objects(project, DCTERMS.audience)):
-            per_group[label(group)] += 1
-        start = graph.value(project, EURIO.startDate)
-        if start is not None:
-            per_year[str(start)[:4]] += 1
+    seen_grants = set()
+    totals: dict = defaultdict(Decimal)
+    regions: dict = {}
+    for row in port.select(_FUNDING).to_dicts():
+        if row["grant"] in seen_grants:
+            continue
+        seen_grants.add(row["grant"])
+        value = Decimal(str(row["value"]))
+        per_funder[label(row["funder"])] += value
+        totals[row["project"]] += value
+        if "region" in row:
+            regions[row["project"]] = row["region"]
+    for project, total in totals.items():
+        if total and project in regions:
+            per_region[label(regions[project])] += total
+    for row in port.select(_GROUPS).to_dicts():
+        per_group[label(row["group"])] += 1
+    starts = {}
+    for row in port.select(_STARTS).to_dicts():
+        starts.setdefault(row["project"], str(row["start"])[:4])
+    for year in starts.values():
+        per_year[year] += 1
 
     def ranked(counts) -> list[tuple[str, float]]:
         return sorted(((k, float(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], fold(kv[0])))
@@ -151,20 +200,7 @@ def chart_data(graph: Graph) -> dict[str, list[tuple[str, float]]]:
     }
 
 
-def _labeller(graph: Graph):
-    from rdflib.namespace import RDFS, SKOS
-
-    def label(node) -> str:
-        for p in (SKOS.prefLabel, DCTERMS.title, RDFS.label):
-            values = sorted(v for v in graph.objects(node, p) if getattr(v, "language", None) in ("fi", None))
-            if values:
-                return str(values[0])
-        return str(node)
-
-    return label
-
-
-def charts(graph: Graph) -> list[Markup]:
+def charts(graph: Graph | EmbeddedStore) -> list[Markup]:
     """The four charts as inline SVG."""
     data = chart_data(graph)
     specs = (
@@ -181,12 +217,13 @@ def charts(graph: Graph) -> list[Markup]:
     return out
 
 
-def write_html_report(result: BuildResult, graph: Graph, out: Path, site_href: str | None = None) -> Path:
+def write_html_report(result: BuildResult, graph: Graph | EmbeddedStore, out: Path,
+                      site_href: str | None = None) -> Path:
     """Write ``out/index.html``, the report page, beside the report files.
 
     Args:
         result: the build.
-        graph: the built graph (the union of its named graphs).
+        graph: the built graph (the union of its named graphs), or a query port over it.
         out: the report folder, e.g. ``dist/report`` (created if missing).
         site_href: a link to the browsable site from the report (e.g. ``../site/index.html``),
             or None for no link.
@@ -224,7 +261,7 @@ def write_html_report(result: BuildResult, graph: Graph, out: Path, site_href: s
                       keep_trailing_newline=True)
     env.filters["euros"] = euros
     html = env.get_template("report.html").render(
-        s=summary(result, len(graph)),
+        s=summary(result, result.graphs.union_size),
         violations=v.violations,
         result_groups=result_groups,
         severities=Counter(r.severity for r in v.rows),

@@ -24,12 +24,16 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
 from hankekg.pipeline import BuildResult
 from hankekg.publish.dumps import turtle_bytes
 from hankekg.publish.files import write_atomic, write_text_atomic
+
+if TYPE_CHECKING:
+    from hankekg.query.embedded import EmbeddedStore
 
 
 def _csv(header: list[str], rows) -> str:
@@ -70,18 +74,19 @@ def summary(result: BuildResult, triples: int) -> dict:
     }
 
 
-def write_report(result: BuildResult, folder: Path, graph: Graph) -> dict:
+def write_report(result: BuildResult, folder: Path, graph: Graph | EmbeddedStore) -> dict:
     """Write the report files into ``folder``; returns the summary.
 
     Args:
         result: the build.
         folder: where the files go (created if missing).
-        graph: the built graph (the union of its named graphs), for the link coverage.
+        graph: the built graph (the union of its named graphs) or a query port over it, for
+            the link coverage.
     """
     from hankekg.link.run import coverage, coverage_csv
 
     v = result.validation
-    triples = len(graph)
+    triples = result.graphs.union_size
     write_text_atomic(folder / "coverage.csv", coverage_csv(coverage(graph)))
     write_atomic(folder / "validation.ttl", turtle_bytes(v.report))
     write_text_atomic(

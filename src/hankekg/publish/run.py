@@ -61,6 +61,7 @@ from hankekg.publish.void import (
     describe,
     iso_time,
     media_type,
+    statistics,
 )
 from hankekg.rdf.mapping import DATA_GRAPH, LINKS_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
 
@@ -228,16 +229,17 @@ def publish(
             log.warning("left the user name and password out of the endpoint named in void.ttl")
     settings = Settings(base=base, download_base=download_base, endpoint=endpoint, licence=licence,
                         publisher=publisher)
-    graphs: dict[URIRef, Graph] = {g: result.dataset.graph(g) for g in PUBLISHED_GRAPHS}
+    graphs: dict[URIRef, bytes] = {g: result.graphs.ntriples.get(g, b"") for g in PUBLISHED_GRAPHS}
     sources = {"cards": len(result.outcomes), "eura2014": len(result.records)}
     prefixes = dump_prefixes(VOID_PREFIXES)
     dump_names = [f"hankekg.{fmt}{gz}" for fmt in ("ttl", "nt", "jsonld", "trig") for gz in ("", ".gz")]
 
-    core = describe(graphs, settings, dump_names, sources=sources, data_graph=DATA_GRAPH)
+    stats = statistics(result.graphs.union_ntriples())
+    core = describe(graphs, settings, dump_names, sources=sources, data_graph=DATA_GRAPH, stats=stats)
     files = dump_files({**graphs, VOID_GRAPH: core}, prefixes)
-    files.update(ontology_files(graphs[ONTOLOGY_GRAPH]))
+    files.update(ontology_files(Graph().parse(data=graphs[ONTOLOGY_GRAPH], format="nt")))
     full = describe(graphs, settings, dump_names, sources=sources, data_graph=DATA_GRAPH,
-                    files={n: _info(files[n]) for n in dump_names}, now=now)
+                    files={n: _info(files[n]) for n in dump_names}, now=now, stats=stats)
     files[VOID_FILE] = sorted_turtle_bytes(full, prefixes)
     listed = dict(files)
     files[MANIFEST] = manifest_bytes(listed, str(Minter(base).dataset()), now)

@@ -49,7 +49,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
 from hankekg.iris import Minter
 from hankekg.namespaces import DEFAULT_DATA_BASE, EURIO, HK
-from hankekg.publish.dumps import Prefixes, dump_prefixes, nt_term
+from hankekg.publish.dumps import Prefixes, dump_prefixes, nt_term, ntriples_bytes
 from hankekg.rdf.mapping import GRAPH_BASE, LINKS_GRAPH
 
 log = logging.getLogger(__name__)
@@ -154,32 +154,47 @@ class Statistics:
     property_triples: dict[str, int] = field(default_factory=dict)
 
 
-def statistics(triples: Iterable[tuple]) -> Statistics:
-    """Count ``triples`` (duplicates, also by canonical form, counted once)."""
-    seen: set[tuple[str, str, str]] = set()
-    subjects: set[str] = set()
-    objects: set[str] = set()
-    typed: set[str] = set()
-    instances: dict[str, set[str]] = {}
+def statistics(triples: Iterable[tuple] | bytes) -> Statistics:
+    """Count ``triples`` (rdflib triples, or sorted canonical N-Triples bytes); duplicates,
+    also by canonical form, are counted once."""
+    nt = triples if isinstance(triples, bytes) else ntriples_bytes(triples)
+    subjects: set[bytes] = set()
+    objects: set[bytes] = set()
+    typed: set[bytes] = set()
+    instances: dict[bytes, set[bytes]] = {}
     per_property: Counter = Counter()
-    rdf_type = nt_term(RDF.type)
-    for s, p, o in triples:
-        key = (nt_term(s), nt_term(p), nt_term(o))
-        if key in seen:
+    rdf_type = nt_term(RDF.type).encode()
+    count = 0
+    last = None
+    for line in nt.splitlines():
+        if line == last or not line:
             continue
-        seen.add(key)
-        subjects.add(key[0])
-        objects.add(key[2])
-        per_property[str(p)] += 1
-        if key[1] == rdf_type and isinstance(o, URIRef):
-            typed.add(key[0])
-            instances.setdefault(str(o), set()).add(key[0])
+        last = line
+        count += 1
+        s, p, o = line[:-2].split(b" ", 2)
+        subjects.add(s)
+        objects.add(o)
+        per_property[p] += 1
+        if p == rdf_type and o.startswith(b"<"):
+            typed.add(s)
+            instances.setdefault(o, set()).add(s)
+
+    def iri(term: bytes) -> str:
+        return term[1:-1].decode("utf-8")
+
     return Statistics(
-        triples=len(seen), entities=len(typed), classes=len(instances), properties=len(per_property),
+        triples=count, entities=len(typed), classes=len(instances), properties=len(per_property),
         distinct_subjects=len(subjects), distinct_objects=len(objects),
-        class_entities={c: len(v) for c, v in sorted(instances.items())},
-        property_triples=dict(sorted(per_property.items())),
+        class_entities=dict(sorted((iri(c), len(v)) for c, v in instances.items())),
+        property_triples=dict(sorted((iri(p), n) for p, n in per_property.items())),
     )
+
+
+def subjects_of_type(nt: bytes, cls: URIRef) -> list[URIRef]:
+    """The subjects typed ``cls`` in sorted canonical N-Triples, sorted."""
+    tail = f" {nt_term(RDF.type)} {nt_term(cls)} .".encode()
+    return sorted(URIRef(line.split(b" ", 1)[0][1:-1].decode("utf-8"))
+                  for line in nt.splitlines() if line.endswith(tail) and line.startswith(b"<"))
 
 
 def iso_time(moment: datetime) -> str:
@@ -204,25 +219,26 @@ def vocabulary(iri: str, namespaces: Iterable[str]) -> str:
     return iri[: cut + 1]
 
 
-def example_resources(data: Graph, minter: Minter) -> list[URIRef]:
+def example_resources(data: Graph | bytes, minter: Minter) -> list[URIRef]:
     """A few typical resources: project S21684 (else the first project), and the first
-    organisation, target group and output by IRI."""
+    organisation, target group and output by IRI (from a graph or sorted N-Triples)."""
+    nt = data if isinstance(data, bytes) else ntriples_bytes(data)
     examples = []
     seed = minter.project("S21684")
-    projects = sorted(data.subjects(RDF.type, EURIO.Project))
-    if (seed, RDF.type, EURIO.Project) in data:
+    projects = subjects_of_type(nt, EURIO.Project)
+    if seed in projects:
         examples.append(seed)
     elif projects:
         examples.append(projects[0])
     for cls in (EURIO.Organisation, HK.TargetGroup, HK.Output):
-        found = sorted(s for s in data.subjects(RDF.type, cls) if isinstance(s, URIRef))
+        found = subjects_of_type(nt, cls)
         if found:
             examples.append(found[0])
     return examples
 
 
 def describe(
-    graphs: Mapping[URIRef, Graph],
+    graphs: Mapping[URIRef, Graph | bytes],
     settings: Settings,
     dump_names: Iterable[str],
     *,
@@ -230,6 +246,7 @@ def describe(
     files: Mapping[str, FileInfo] | None = None,
     now: datetime | None = None,
     data_graph: URIRef | None = None,
+    stats: Statistics | None = None,
 ) -> Graph:
     """The dataset description of ``graphs``.
 
@@ -241,6 +258,7 @@ def describe(
         files: size and checksum per dump file; given only for ``void.ttl`` (see the module docstring).
         now: the build time (dct:issued, dct:modified); given only for ``void.ttl``.
         data_graph: the graph to take example resources from (default: all of ``graphs``).
+        stats: :func:`statistics` of the union of ``graphs``, when already counted.
     """
     minter = Minter(settings.base)
     ds = minter.dataset()
@@ -254,8 +272,11 @@ def describe(
     def sub(*parts: str) -> URIRef:
         return URIRef(str(ds) + "/" + "/".join(parts))
 
-    union = {triple for graph in graphs.values() for triple in graph}
-    stats = statistics(union)
+    from hankekg.rdf.sink import merge_sorted
+
+    nts = {name: g if isinstance(g, bytes) else ntriples_bytes(g) for name, g in graphs.items()}
+    union = b"".join(merge_sorted(nts.values()))
+    stats = stats or statistics(union)
 
     add(ds, RDF.type, VOID.Dataset)
     add(ds, RDF.type, DCAT.Dataset)
@@ -328,17 +349,10 @@ def describe(
     for ns in sorted({vocabulary(t, namespaces) for t in [*stats.class_entities, *stats.property_triples]}):
         add(ds, VOID.vocabulary, URIRef(ns))
 
-    if data_graph is not None:
-        examples_from = graphs[data_graph]
-    else:
-        examples_from = Graph()
-        for triple in union:
-            examples_from.add(triple)
-    for example in example_resources(examples_from, minter):
+    for example in example_resources(nts[data_graph] if data_graph is not None else union, minter):
         add(ds, VOID.exampleResource, example)
-    links = graphs.get(LINKS_GRAPH)
-    if links is not None:
-        for linkset in sorted(links.subjects(RDF.type, VOID.Linkset)):
+    if LINKS_GRAPH in nts:
+        for linkset in subjects_of_type(nts[LINKS_GRAPH], VOID.Linkset):
             add(ds, VOID.subset, linkset)
     if settings.endpoint:
         add(ds, VOID.sparqlEndpoint, URIRef(settings.endpoint))
@@ -371,11 +385,12 @@ def describe(
         stamp = Literal(iso_time(now), datatype=XSD.dateTime)
         add(ds, DCTERMS.issued, stamp)
         add(ds, DCTERMS.modified, stamp)
-    if links is not None and (files is not None or now is not None):
+    if LINKS_GRAPH in nts and (files is not None or now is not None):
         # void.ttl stands alone: it repeats the link set descriptions of the links graph.
-        for linkset in links.subjects(RDF.type, VOID.Linkset):
-            for p, o in links.predicate_objects(linkset):
-                add(linkset, p, o)
+        linksets = {f"<{s}> ".encode() for s in subjects_of_type(nts[LINKS_GRAPH], VOID.Linkset)}
+        about = b"".join(line + b"\n" for line in nts[LINKS_GRAPH].splitlines() if line[:line.find(b" ") + 1] in linksets)
+        for triple in Graph().parse(data=about, format="nt"):
+            add(*triple)
     log.debug("dataset description: %d triples", len(g))
     return g
 

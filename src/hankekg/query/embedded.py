@@ -78,6 +78,13 @@ class EmbeddedStore:
         else:
             self._store = self._load_oxigraph(source)
 
+    @classmethod
+    def of_store(cls, store) -> EmbeddedStore:
+        """Query a pyoxigraph ``Store`` that is already loaded (its default graph)."""
+        port = cls.__new__(cls)
+        port.engine, port.source, port._graph, port._store = "oxigraph", store, None, store
+        return port
+
     def __repr__(self) -> str:
         where = self.source if isinstance(self.source, Path) else type(self.source).__name__
         return f"EmbeddedStore({str(where)!r}, engine={self.engine!r}, {len(self)} triples)"
@@ -203,3 +210,9 @@ def from_oxigraph(term) -> Term | None:
         # normalize=False: keep the store's lexical form (rdflib would otherwise rewrite it).
         return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise QueryError(f"an answer holds a term hankekg cannot represent: {term!r}")
+
+
+def as_port(source: EmbeddedStore | Graph) -> EmbeddedStore:
+    """A query port over ``source``: an :class:`EmbeddedStore` as it is, an rdflib graph
+    loaded into the default engine."""
+    return source if isinstance(source, EmbeddedStore) else EmbeddedStore(source)

@@ -31,6 +31,7 @@ from hankekg.namespaces import ADMS, BIBO, EURIO, HK, NUTS, bind_prefixes
 from hankekg.resolve.merge import Party, Project
 from hankekg.resolve.organisations import Organisation, OrganisationIndex
 from hankekg.resolve.resolver import Resolver
+from hankekg.rdf.sink import LineDataset, LineGraph
 
 GRAPH_BASE = "https://w3id.org/hankekg/graph/"
 DATA_GRAPH = URIRef(GRAPH_BASE + "data")
@@ -112,15 +113,15 @@ class ProjectMapper:
         kohesio: project code → Kohesio item IRI, for the matches recorded so far.
     """
 
-    def __init__(self, dataset: Dataset, minter: iris.Minter, resolver: Resolver,
+    def __init__(self, dataset: Dataset | LineDataset, minter: iris.Minter, resolver: Resolver,
                  organisations: OrganisationIndex, kohesio: dict[str, str] | None = None):
         self.minter = minter
         self.resolver = resolver
         self.orgs = organisations
         self.kohesio = kohesio or {}
-        self.data: Graph = dataset.graph(DATA_GRAPH)
-        self.prov: Graph = dataset.graph(PROVENANCE_GRAPH)
-        self.links: Graph = dataset.graph(LINKS_GRAPH)
+        self.data: Graph | LineGraph = dataset.graph(DATA_GRAPH)
+        self.prov: Graph | LineGraph = dataset.graph(PROVENANCE_GRAPH)
+        self.links: Graph | LineGraph = dataset.graph(LINKS_GRAPH)
         self.link_counts: Counter = Counter()
 
     def add(self, project: Project) -> URIRef:
@@ -391,8 +392,8 @@ class ProjectMapper:
 
 
 def decimal_literal(value: Decimal) -> Literal:
-    """An xsd:decimal literal in canonical form (no exponent, no trailing zeros)."""
+    """An xsd:decimal literal in its XSD 1.1 canonical form: no exponent, no trailing zeros,
+    and no decimal point for a whole number ("368136", "12.6"). Oxigraph stores decimals
+    in that form, so the literal comes back from a store byte for byte."""
     text = format(value.normalize(), "f")
-    if "." not in text:
-        text += ".0"
     return Literal(text, datatype=XSD.decimal)
