@@ -285,48 +285,60 @@ def jsonld_context(prefixes: Mapping[str, str] | None = None) -> dict:
     return {**dict(sorted((prefixes or dump_prefixes()).items())), **TERMS}
 
 
-def _jsonld_value(term: Term, pm: Prefixes):
-    if isinstance(term, URIRef):
-        return {"@id": pm.compact(term) or str(term)}
+_XSD_STRING = str(XSD.string)
+_RDF_TYPE = str(RDF.type)
+
+
+def _jsonld_value(term, pm: Prefixes):
+    """A pyoxigraph term as a JSON-LD value: a node reference or an explicit value object."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"@id": pm.compact(term.value) or term.value}
     if term.language:
-        return {"@language": term.language.lower(), "@value": str(term)}
-    if term.datatype and term.datatype != XSD.string:
-        return {"@type": pm.compact(term.datatype) or str(term.datatype), "@value": str(term)}
-    return str(term)
+        return {"@language": term.language.lower(), "@value": term.value}
+    datatype = term.datatype.value
+    if datatype != _XSD_STRING:
+        return {"@type": pm.compact(datatype) or datatype, "@value": term.value}
+    return term.value
 
 
-def jsonld_document(graph: Triples, prefixes: Mapping[str, str] | None = None) -> dict:
-    """``graph`` as a JSON-LD document with its context inline (see the module docstring)."""
+def jsonld_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> dict:
+    """Sorted canonical N-Triples (:func:`ntriples_bytes`) as a JSON-LD document with its
+    context inline (see the module docstring), read by pyoxigraph's parser.
+
+    The lines are in (subject, predicate, object) order, so each node's values come in
+    canonical order and the nodes in order of their IRIs.
+    """
+    import pyoxigraph as ox
+
     prefixes = prefixes or dump_prefixes()
     pm = Prefixes(prefixes)
     aliases = {iri: term for term, iri in TERMS.items()}
     nodes: dict[str, dict] = {}
-    for t in _sorted_triples(graph):
-        node = nodes.setdefault(t.s, {"@id": pm.compact(t.subject) or str(t.subject)})
-        if t.predicate == RDF.type and isinstance(t.object, URIRef):
-            key, value = "@type", aliases.get(str(t.object)) or pm.compact(t.object) or str(t.object)
+    for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES):
+        s = t.subject.value
+        node = nodes.get(s)
+        if node is None:
+            node = nodes[s] = {"@id": pm.compact(s) or s}
+        p, o = t.predicate.value, t.object
+        if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
+            key, value = "@type", aliases.get(o.value) or pm.compact(o.value) or o.value
         else:
-            key = aliases.get(str(t.predicate)) or pm.compact(t.predicate) or str(t.predicate)
-            value = _jsonld_value(t.object, pm)
+            key = aliases.get(p) or pm.compact(p) or p
+            value = _jsonld_value(o, pm)
         if key in node:
             if not isinstance(node[key], list):
                 node[key] = [node[key]]
             node[key].append(value)
         else:
             node[key] = value
-    return {"@context": jsonld_context(prefixes), "@graph": [nodes[s] for s in sorted(nodes)]}
+    return {"@context": jsonld_context(prefixes), "@graph": list(nodes.values())}
 
 
-def jsonld_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> dict:
-    """Sorted canonical N-Triples as the JSON-LD document of :func:`jsonld_document`, read by
-    pyoxigraph's parser."""
-    import pyoxigraph as ox
-
-    from hankekg.query.embedded import from_oxigraph
-
-    triples = ((URIRef(t.subject.value), URIRef(t.predicate.value), from_oxigraph(t.object))
-               for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
-    return jsonld_document(triples, prefixes)
+def jsonld_document(graph: Triples, prefixes: Mapping[str, str] | None = None) -> dict:
+    """``graph`` as a JSON-LD document with its context inline (see :func:`jsonld_from_ntriples`)."""
+    return jsonld_from_ntriples(ntriples_bytes(graph), prefixes)
 
 
 def json_bytes(data) -> bytes:
