@@ -166,3 +166,17 @@ def test_gzip_output_has_no_time_or_name_and_round_trips():
     assert packed[4:8] == b"\0\0\0\0"  # MTIME
     assert not packed[3] & 0x08  # no FNAME
     assert gzip.decompress(packed) == data
+
+
+def test_escaping_agrees_with_the_canonical_table_on_every_ascii_control_and_mark():
+    # Every character below 0x80 plus some beyond, in random strings: the fast path (str.replace
+    # and one regex) must give exactly the table of canonical escapes, character by character.
+    import random
+
+    from hankekg.publish.dumps import _ESCAPES, escape_string
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0x80)] + list("äöå€😀")
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert escape_string(text) == "".join(_ESCAPES.get(ord(ch), ch) for ch in text), repr(text)

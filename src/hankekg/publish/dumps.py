@@ -74,9 +74,18 @@ _ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]} | _ECHAR
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f]')
+_RARE_ESCAPE = re.compile(r"[\x00-\x07\x0b\x0e-\x1f\x7f]")
+
+
 def escape_string(text: str) -> str:
     """``text`` escaped for a quoted N-Triples / Turtle string (canonical form)."""
-    return text.translate(_ESCAPES)
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    # str.replace runs in C; a translate table would go through Python per character.
+    text = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t").replace("\b", "\\b").replace("\f", "\\f"))
+    return _RARE_ESCAPE.sub(lambda m: _ESCAPES[ord(m.group())], text)
 
 
 def nt_term(term: Term) -> str:
