@@ -13,8 +13,8 @@ per card and independent of the others, so its result is kept: one JSON file per
 Entries are written atomically (temporary file, fsync, rename): a crash leaves either the
 old entry or the new one. A card that fails to read is never cached (its error is
 recomputed each time). :func:`read_cards` returns exactly what
-:func:`hankekg.pipeline.read_cards` returns; the repairer is only built on a miss, so a
-fully warm read does not open Voikko at all.
+:func:`hankekg.pipeline.read_cards` returns; the cards it misses are read in one batch
+(by the build's process pool), so a fully warm read does not open Voikko at all.
 
 :func:`hankekg.pipeline.build` takes a ``cache_dir`` and uses this cache for the read
 stage (``hankekg build --cache DIR``); the test checks that its graph and Turtle dump are
@@ -92,42 +92,50 @@ class CardCache:
         write_atomic(self._path(key), card_to_bytes(card))
 
 
-def read_cards(files: Iterable[Path], cache: CardCache, repairer_factory: Callable[[], object],
+def read_cards(files: Iterable[Path], cache: CardCache, read_many: Callable[[list[Path]], list],
                data_dir: Path | None = None, curation=None, advance=None):
-    """:func:`hankekg.pipeline.read_cards`, served from ``cache`` where it can be."""
+    """:func:`hankekg.pipeline.read_cards`, served from ``cache`` where it can be.
+
+    Args:
+        files: the card files, in build order.
+        cache: the cache.
+        read_many: reads the cards the cache misses, returning one
+            :class:`~hankekg.pipeline.CardOutcome` per file in order (the build passes the
+            process pool of :mod:`hankekg.cards.pool`).
+        data_dir: the data folder (how cards name their source).
+        curation: the curation (keep-words are part of each key).
+        advance: called once per file, for progress.
+    """
     from hankekg import pipeline
     from hankekg.resolve.curation import Curation
 
     curation = curation or Curation()
-    repairer = None
-    outcomes = []
-    for path in files:
-        label = pipeline._label(path, data_dir)
-        keep = curation.keep_for(path.name)
+    files = list(files)
+    found: dict[int, object] = {}
+    keys: dict[int, str] = {}
+    for i, path in enumerate(files):
         try:
             data = path.read_bytes()
         except OSError:
             data = None
-        key = cache.key(data, label, keep) if data is not None else None
-        card = cache.get(key) if key else None
+        if data is None:
+            continue
+        keys[i] = cache.key(data, pipeline._label(path, data_dir), curation.keep_for(path.name))
+        card = cache.get(keys[i])
         if card is not None:
-            cache.stats.hits += 1
-            outcomes.append(pipeline.CardOutcome(path, card))
-        else:
-            cache.stats.misses += 1
-            if repairer is None:
-                repairer = repairer_factory()
-            try:
-                card = pipeline.read_one(path, repairer, label, keep)
-                outcomes.append(pipeline.CardOutcome(path, card))
-                if key:
-                    cache.put(key, card)
-            except HankekgError as err:
-                log.warning("%s", err)
-                outcomes.append(pipeline.CardOutcome(path, None, err))
+            found[i] = pipeline.CardOutcome(path, card)
+            if advance:
+                advance(path)
+    misses = [i for i in range(len(files)) if i not in found]
+    cache.stats.hits += len(found)
+    cache.stats.misses += len(misses)
+    for i, outcome in zip(misses, read_many([files[i] for i in misses]), strict=True):
+        found[i] = outcome
+        if outcome.card is not None and i in keys:
+            cache.put(keys[i], outcome.card)
         if advance:
-            advance(path)
-    return outcomes
+            advance(files[i])
+    return [found[i] for i in range(len(files))]
 
 
 def build(data_dir: Path, cache_dir: Path | None = None, base: str | None = None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -79,8 +80,14 @@ def build(
     site: Annotated[bool, typer.Option(help="Write the browsable site into OUT/site/.")] = True,
     cache: Annotated[
         Path | None, typer.Option(help="Keep each card's parsed and repaired form in this folder and "
-                                       "reuse it while the card is unchanged (faster rebuilds).")
+                                       "reuse it while the card is unchanged (faster rebuilds). "
+                                       "Default: OUT/.cache.")
     ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every card afresh; keep no cache.")] = False,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes reading cards (the output is the same for any number); "
+                                      "0: one per core, at most 4.")
+    ] = 0,
 ) -> None:
     """Build everything: read and repair every card in DATA_DIR/cards, read the registry
     pages in DATA_DIR/registry/eura2014, merge them, map to RDF, validate against shapes/,
@@ -94,8 +101,16 @@ def build(
 
     * `hankekg build` (data/ → dist/)
     * `hankekg build ~/kortit --out /tmp/kg --base https://example.org/kg/`
+    * `hankekg build synth --no-site --workers 2` (a large corpus: no page per resource)
+
+    Rebuilds are incremental where it pays: a card whose bytes, reading code and reference
+    data are unchanged is taken from the cache (OUT/.cache) instead of being read and
+    repaired again.
     """
-    _build_and_publish(data_dir, out_dir, base, endpoint, site, cache)
+    from hankekg.pipeline import default_workers
+
+    cache_dir = None if no_cache else (cache or out_dir / ".cache")
+    _build_and_publish(data_dir, out_dir, base, endpoint, site, cache_dir, workers or default_workers())
 
 
 @app.command()
@@ -113,11 +128,13 @@ def publish(
     documentation, the site and the report. Each file is written atomically: a crash
     mid-publish leaves the previous files whole.
     """
-    _build_and_publish(data_dir, out_dir, base, endpoint, True)
+    from hankekg.pipeline import default_workers
+
+    _build_and_publish(data_dir, out_dir, base, endpoint, True, out_dir / ".cache", default_workers())
 
 
 def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str | None, site: bool,
-                       cache: Path | None = None) -> None:
+                       cache: Path | None = None, workers: int = 1) -> None:
     from hankekg import pipeline
     from hankekg.publish.dumps import union
     from hankekg.publish.html_report import write_html_report
@@ -140,17 +157,28 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
             task = progress.add_task("reading sources", total=len(files), current="")
             result = pipeline.build(
                 data_dir, base, advance=lambda p: progress.update(task, advance=1, current=p.name),
-                cache_dir=cache,
+                cache_dir=cache, workers=workers,
             )
+            clock = time.perf_counter()
+
+            def lap(stage: str) -> None:
+                nonlocal clock
+                now = time.perf_counter()
+                result.timings[stage] = now - clock
+                clock = now
+
             progress.update(task, description="publishing", current="dumps")
             publish_files(result, out_dir, base=base, endpoint=endpoint)
+            lap("dumps")
             progress.update(task, current="report")
             port = EmbeddedStore.of_store(result.graphs.store())
             summary = write_report(result, out_dir / "report", port)
             if site:
                 progress.update(task, current="site")
                 write_site(result, union(result.dataset), out_dir / "site", base)
+                lap("site")
             write_html_report(result, port, out_dir / "report", site_href="../site/index.html" if site else None)
+            lap("report")
     except HankekgError as error:
         raise _fail(error) from error
     _print_summary(result, summary, out_dir)
@@ -177,6 +205,9 @@ def _print_summary(result, s: dict, out_dir: Path) -> None:
     table.add_row("links", ", ".join(f"{k} {v}" for k, v in s["links"].items()) + " (report/coverage.csv)")
     table.add_row("published", f"{out_dir}/hankekg.{{ttl,nt,jsonld,trig}}(.gz), void.ttl, ontology/, site/")
     table.add_row("report", str(out_dir / "report" / "index.html"))
+    if result.timings:
+        table.add_row("time", f"{sum(result.timings.values()):.1f} s: " + ", ".join(
+            f"{stage} {seconds:.1f} s" for stage, seconds in result.timings.items()))
     out.print(table)
     failures = result.failures
     if failures or result.problems:

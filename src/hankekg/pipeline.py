@@ -7,6 +7,8 @@ kept with its outcome and the build goes on.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,6 +76,7 @@ class BuildResult:
     organisations: list[Organisation] = field(default_factory=list)
     link_counts: dict[str, int] = field(default_factory=dict)
     cache_stats: object | None = None  # hankekg.cache.CacheStats when a card cache was used
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     @property
     def dataset(self) -> Dataset:
@@ -241,11 +244,30 @@ def input_files(data_dir: Path) -> list[Path]:
     return card_files(data_dir) + registry_files(data_dir)
 
 
+def default_workers() -> int:
+    """Processes for reading cards: one per core, at most four (Voikko is per process)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class _Stopwatch:
+    """Seconds per build stage, in the order the stages ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self._last = now
+
+
 def build(
     data_dir: Path,
     base: str = DEFAULT_DATA_BASE,
     advance: Callable[[Path], None] | None = None,
     cache_dir: Path | None = None,
+    workers: int = 1,
 ) -> BuildResult:
     """Build the graph from a data directory (cards/, registry/, reference/) and validate it.
 
@@ -256,31 +278,49 @@ def build(
         cache_dir: keep each card's read, parsed and repaired form here
             (:mod:`hankekg.cache`) and reuse it while the card, the reading code and the
             reference data are unchanged; None reads every card afresh.
+        workers: processes reading cards (:mod:`hankekg.cards.pool`); the result is the
+            same for any number.
+
+    The seconds each stage took are in ``BuildResult.timings``.
     """
+    from hankekg.cards.pool import read_cards as read_pooled
+
+    clock = _Stopwatch()
     reference = paths.reference_dir(data_dir)
     curation = load_curation(data_dir / "curation")
     resolver = Resolver(reference, curation)
+
+    def read_many(files: list[Path]) -> list[CardOutcome]:
+        return read_pooled(files, reference, data_dir, curation, workers=workers)
+
     cache_stats = None
     if cache_dir is None:
-        outcomes = read_cards(card_files(data_dir), Repairer(reference), advance, data_dir, curation)
+        outcomes = read_many(card_files(data_dir))
+        if advance:
+            for o in outcomes:
+                advance(o.path)
     else:
         from hankekg.cache import CardCache, salt
         from hankekg.cache import read_cards as read_cached
 
         card_cache = CardCache(cache_dir, salt(reference))
-        outcomes = read_cached(card_files(data_dir), card_cache, lambda: Repairer(reference), data_dir,
-                               curation, advance)
+        outcomes = read_cached(card_files(data_dir), card_cache, read_many, data_dir, curation, advance)
         cache_stats = card_cache.stats
+    clock.lap("read cards")
     records = read_records(registry_files(data_dir), advance, data_dir)
+    clock.lap("read registry")
     cards = [o.card for o in outcomes if o.card is not None]
     good_records = [o.record for o in records if o.record is not None]
     problems: list[Problem] = []
     projects = merge_projects(cards, good_records, resolver, problems)
+    clock.lap("merge")
     graphs, org_problems, organisations, link_counts = build_graph(
         projects, resolver, base, load_matches(reference / "kohesio.csv"))
+    clock.lap("map")
     problems.extend(org_problems)
     for item in (*cards, *good_records):
         problems.extend(item.problems)
     outcome = validate(validation_graph(graphs), ontology_included=True)
+    clock.lap("validate")
     return BuildResult(outcomes, graphs, outcome, problems, records, projects, organisations, link_counts,
-                       cache_stats)
+                       cache_stats, clock.seconds)
