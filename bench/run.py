@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py                       # N = 1,000 and 10,000
     .venv/bin/python bench/run.py --n 1000 10000 100000 # 100,000 is opt-in: it takes long
-    .venv/bin/python bench/run.py --n 1000 --jobs current store floor
+    .venv/bin/python bench/run.py --n 100000 --jobs command build store floor
 
 For each N: a corpus is generated (``hankekg.synth``, seed 1) under bench/.work/ unless it
 is there already, then each job of bench/stages.py runs in a fresh interpreter (so the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
-DEFAULT_JOBS = ["current", "store", "floor", "server", "naive", "fast"]
+DEFAULT_JOBS = ["command", "build", "store", "floor", "server", "incremental", "naive"]
 SEED = 1
 
 
@@ -108,9 +108,7 @@ def _get(rows, job, stage):
 
 
 def _sum(rows, job, stages):
-    old = {"dump Turtle (publish.dumps.sorted_turtle_bytes)": "dump Turtle (rdflib)",
-           "dump N-Triples (publish.dumps.ntriples_bytes)": "dump N-Triples (rdflib, sorted)"}
-    found = [_get(rows, job, s) or _get(rows, job, old.get(s, s)) for s in stages]
+    found = [_get(rows, job, s) for s in stages]
     return sum(r["seconds"] for r in found if r) if all(found) else None
 
 
@@ -127,10 +125,14 @@ def _fmt(x, unit="s"):
     return f"{x:.0f} MB"
 
 
-CURRENT_BUILD = ["read+parse+repair", "resolve/merge", "map", "union", "validate (pyshacl)",
-                 "dump Turtle (publish.dumps.sorted_turtle_bytes)", "dump N-Triples (publish.dumps.ntriples_bytes)"]
 NAIVE_BUILD = ["read+parse+repair", "resolve/merge", "map (one rdflib Graph)", "validate (pyshacl, ont_graph)",
                "dump Turtle (rdflib)", "dump N-Triples (rdflib)"]
+MARKERS = ("sizes", "validate-result", "store-size", "server-size", "parallel-identity", "incremental-identity")
+
+
+def _command(rows):
+    return next((r for r in rows if r["job"] == "command" and r["stage"].startswith("hankekg build")
+                 and "--workers 1 " not in r["stage"]), None)
 
 
 def report(results: dict[int, list[dict]], command: str, started: str) -> str:
@@ -146,8 +148,8 @@ def report(results: dict[int, list[dict]], command: str, started: str) -> str:
             "`oxigraph load` are measured separately). Corpus: `hankekg synth --n N --seed 1`.", ""]
     for n, rows in sorted(results.items()):
         out += [f"## N = {n:,}", ""]
-        sizes = _get(rows, "current", "sizes")
-        vres = _get(rows, "current", "validate-result")
+        sizes = _get(rows, "build", "sizes")
+        vres = _get(rows, "build", "validate-result")
         if sizes:
             out.append(f"Graph: {sizes['triples']:,} triples ({sizes['triples'] / n:.0f} per project); "
                        f"Turtle {sizes['ttl_bytes'] / 2**20:.1f} MiB, N-Triples {sizes['nt_bytes'] / 2**20:.1f} MiB.")
@@ -156,15 +158,14 @@ def report(results: dict[int, list[dict]], command: str, started: str) -> str:
                        f"conforms={vres['conforms']}.")
         out += ["", "| job | stage | time | peak memory | notes |", "|---|---|---:|---:|---|"]
         for r in rows:
-            if r["stage"] in ("sizes", "validate-result", "store-size", "server-size", "fast-validate-result",
-                              "pool-identity", "turtle-determinism") or r["stage"].startswith("query "):
+            if r["stage"] in MARKERS or r["stage"].startswith("query "):
                 continue
             notes = ", ".join(f"{k}={v}" for k, v in r.items()
                               if k not in ("job", "stage", "seconds", "maxrss_mb"))
             mem = _fmt(r.get("child_maxrss_mb") or r["maxrss_mb"] or None, "mb")
             out.append(f"| {r['job']} | {r['stage']} | {_fmt(r['seconds'])} | {mem} | {notes} |")
         for r in rows:
-            if r["stage"] in ("pool-identity", "turtle-determinism", "fast-validate-result"):
+            if r["stage"] in ("parallel-identity", "incremental-identity"):
                 notes = ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("job", "stage", "seconds", "maxrss_mb"))
                 out.append(f"| {r['job']} | {r['stage']} | | | {notes} |")
         queries = [r for r in rows if r["stage"].startswith("query ")]
@@ -182,11 +183,14 @@ def report(results: dict[int, list[dict]], command: str, started: str) -> str:
                 out.append(f"| {name} | {_ms(ox.get('p50'))} | {_ms(ox.get('p95'))} | {_ms(rl.get('p50'))} | "
                            f"{f'{ratio:.0f}×' if ratio else '–'} | {rows_n if rows_n is not None else '–'}"
                            f"{' error: ' + err if err else ''} |")
-        cur = _sum(rows, "current", CURRENT_BUILD)
+        command = _command(rows)
+        cur = command["seconds"] if command else None
         naive = _sum(rows, "naive", NAIVE_BUILD)
-        out += ["", f"Whole build: current {_fmt(cur)} (peak {_fmt(_peak(rows, 'current'), 'mb')}), naive "
-                f"{_fmt(naive)} (peak {_fmt(_peak(rows, 'naive'), 'mb')}); "
-                f"ratio naive/current: {f'{naive / cur:.2f}×' if cur and naive else '–'}.", ""]
+        peak = command.get("child_maxrss_mb") if command else None
+        out += ["", f"Whole build (`hankekg build --no-site`, dumps and report included): {_fmt(cur)}, peak "
+                f"{_fmt(peak, 'mb')}; naive pipeline (read, merge, map, pyshacl, Turtle and N-Triples only): "
+                f"{_fmt(naive)}, peak {_fmt(_peak(rows, 'naive'), 'mb')}; "
+                f"naive/hankekg: {f'{naive / cur:.1f}×' if cur and naive else '–'}.", ""]
     return "\n".join(out) + "\n"
 
 

@@ -1,31 +1,32 @@
 """One benchmark job in its own process: prints one JSON line per stage measured.
 
-    python bench/stages.py JOB --data DIR --work DIR [--repeat R]
+    python bench/stages.py JOB --data DIR --work DIR [--repeat R] [--workers W ...]
 
 Jobs (each run by bench/run.py in a fresh interpreter, so that ``ru_maxrss`` is the peak
 of that job alone):
 
-* ``current``: the build as hankekg does it now (pipeline.py's stages, called one by
-  one): read+parse+repair, resolve/merge, map, union, validate (pyshacl), dumps
-  (Turtle as ``hankekg build`` writes it, sorted N-Triples); writes WORK/hankekg.ttl
-  and WORK/hankekg.nt.
-* ``naive``: one rdflib Graph (the projects mapped into a plain dataset and flattened
-  is what the current build does; the naive build maps and validates the same way but
-  with pyshacl's ``ont_graph`` route and rdflib's serialisers, and answers the
-  catalogue with rdflib SPARQL). Read and merge are the same code as ``current``.
+* ``command``: the whole ``hankekg build DATA --out WORK/dist --no-site --no-cache`` as a
+  user runs it (read, merge, map, validate, dumps, report), timed from outside, with the
+  peak memory of that process; then the same command with 1 worker and the dumps of the
+  two compared byte for byte (output identical whatever the number of workers).
+* ``build``: the same build in this process, stage by stage (``BuildResult.timings``),
+  then each dump writer alone next to pyoxigraph serialising the same graph from a Store;
+  writes WORK/hankekg.nt for the jobs below.
+* ``naive``: one rdflib Dataset → one rdflib Graph, pyshacl over it with ``ont_graph``,
+  rdflib's serialisers, and the catalogue on rdflib SPARQL. Read and merge are the same
+  code (in one process).
 * ``store``: load WORK/hankekg.nt into an embedded pyoxigraph Store, then every
   catalogue query (queries/*.rq, parameters left out) REPEAT times: p50/p95.
-* ``rdflib-queries``: the same queries on rdflib's in-memory Graph.
 * ``server``: start ``oxigraph serve`` on an empty store and push WORK/hankekg.nt
   (hankekg.query.push: PUT to a temporary graph, MOVE).
 * ``floor``: ``oxigraph load`` of WORK/hankekg.nt into an empty store.
-* ``fast``: the experimental fast paths (validate/fast.py, publish/fast_dumps.py, the
-  process pool of cards) against the same inputs.
+* ``incremental``: a copy of the corpus built with the card cache, one card changed,
+  rebuilt (timed), and the dumps compared with a clean build of the changed corpus.
 
 Each stage line: ``{"job", "stage", "seconds", "maxrss_mb", ...}``; ``maxrss_mb`` is the
 peak resident memory of the job's process up to the end of that stage (it only grows,
-so the last line of a job is the job's peak). Children (oxigraph) are measured with
-``RUSAGE_CHILDREN``.
+so the last line of a job is the job's peak). Children (``hankekg``, ``oxigraph``) are
+measured with ``RUSAGE_CHILDREN``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import resource
 import statistics
 import subprocess
@@ -87,37 +87,60 @@ def _read_and_merge(rec: Recorder, data: Path, work: Path):
     return reference, resolver, cards, good, projects
 
 
-def job_current(rec: Recorder, data: Path, work: Path, args) -> None:
+def _hankekg(*args: str) -> float:
+    cmd = [sys.executable, "-m", "hankekg", *args]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    seconds = time.perf_counter() - t
+    if proc.returncode not in (0, 1):  # 1: the graph has violations, still a build
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return seconds
+
+
+def _same_dumps(a: Path, b: Path) -> bool:
+    return all((a / n).read_bytes() == (b / n).read_bytes() for n in ("hankekg.nt", "hankekg.ttl", "hankekg.trig"))
+
+
+def job_command(rec: Recorder, data: Path, work: Path, args) -> None:
+    workers = max(args.workers)
+    seconds = _hankekg("build", str(data), "--out", str(work / "dist"), "--no-site", "--no-cache",
+                       "--workers", str(workers))
+    rec.emit(f"hankekg build --no-site --no-cache --workers {workers} (whole command)", seconds,
+             child_maxrss_mb=_rss_mb(resource.RUSAGE_CHILDREN))
+    if args.identity and workers > 1:
+        seconds = _hankekg("build", str(data), "--out", str(work / "dist-1"), "--no-site", "--no-cache",
+                           "--workers", "1")
+        rec.emit("hankekg build --no-site --no-cache --workers 1 (whole command)", seconds,
+                 child_maxrss_mb=_rss_mb(resource.RUSAGE_CHILDREN))
+        rec.emit("parallel-identity", 0.0, identical=_same_dumps(work / "dist", work / "dist-1"))
+
+
+def job_build(rec: Recorder, data: Path, work: Path, args) -> None:
+    import pyoxigraph as ox
+
     from hankekg import pipeline
-    from hankekg.publish.dumps import turtle_bytes, union
-    from hankekg.resolve.kohesio import load_matches
-    from hankekg.validate.run import validate
+    from hankekg.publish.dumps import turtle_from_ntriples
+    from hankekg.publish.run import publish
 
-    reference, resolver, cards, records, projects = _read_and_merge(rec, data, work)
-    with open(work / "read.pkl", "wb") as f:  # for the fast job: the same cards, not re-read
-        pickle.dump((cards, records), f, protocol=pickle.HIGHEST_PROTOCOL)
-    dataset, *_ = rec.time("map", lambda: pipeline.build_graph(
-        projects, resolver, kohesio=load_matches(reference / "kohesio.csv")))
-    graph = rec.time("union", lambda: union(dataset), )
-    outcome = rec.time("validate (pyshacl)", lambda: validate(graph, ontology_included=True))
-    rec.emit("validate-result", 0.0, results=len(outcome.rows), violations=len(outcome.violations),
-             conforms=outcome.conforms, triples=len(graph))
-    from hankekg.publish import dumps
-
-    if hasattr(dumps, "sorted_turtle_bytes"):  # the build's own deterministic dumps (publish stage)
-        data_ttl = rec.time("dump Turtle (publish.dumps.sorted_turtle_bytes)", lambda: dumps.sorted_turtle_bytes(graph))
-        data_nt = rec.time("dump N-Triples (publish.dumps.ntriples_bytes)", lambda: dumps.ntriples_bytes(graph))
-    else:
-        data_ttl = rec.time("dump Turtle (rdflib)", lambda: turtle_bytes(graph))
-
-        def nt() -> bytes:
-            text = graph.serialize(format="nt", encoding="utf-8")
-            return b"".join(sorted({line for line in text.splitlines(keepends=True) if line.strip()}))
-
-        data_nt = rec.time("dump N-Triples (rdflib, sorted)", nt)
-    (work / "hankekg.ttl").write_bytes(data_ttl)
-    (work / "hankekg.nt").write_bytes(data_nt)
-    rec.emit("sizes", 0.0, ttl_bytes=len(data_ttl), nt_bytes=len(data_nt), triples=len(graph))
+    t = time.perf_counter()
+    result = pipeline.build(data, workers=max(args.workers))
+    rec.emit("build (pipeline.build)", time.perf_counter() - t)
+    for stage, seconds in result.timings.items():
+        rec.emit(f"  {stage}", seconds, note="peak is the whole build's")
+    v = result.validation
+    rec.emit("validate-result", 0.0, results=len(v.rows), violations=len(v.violations), conforms=v.conforms,
+             triples=result.graphs.union_size, projects=len(result.projects))
+    rec.time("publish (dumps ttl/nt/jsonld/trig + gz, void, manifest)", lambda: publish(result, work / "dist"))
+    nt = rec.time("dump N-Triples (merge of the sorted graphs)", result.graphs.union_ntriples)
+    ttl = rec.time("dump Turtle (pyoxigraph from the sorted N-Triples)", lambda: turtle_from_ntriples(nt))
+    store = rec.time("load embedded store (Graphs.store)", result.graphs.store)
+    rec.time("pyoxigraph alone: Store.dump Turtle", lambda: store.dump(format=ox.RdfFormat.TURTLE,
+                                                                        from_graph=ox.DefaultGraph()))
+    rec.time("pyoxigraph alone: Store.dump N-Triples", lambda: store.dump(format=ox.RdfFormat.N_TRIPLES,
+                                                                           from_graph=ox.DefaultGraph()))
+    (work / "hankekg.nt").write_bytes(nt)
+    (work / "hankekg.ttl").write_bytes(ttl)
+    rec.emit("sizes", 0.0, ttl_bytes=len(ttl), nt_bytes=len(nt), triples=result.graphs.union_size)
 
 
 def job_naive(rec: Recorder, data: Path, work: Path, args) -> None:
@@ -125,21 +148,33 @@ def job_naive(rec: Recorder, data: Path, work: Path, args) -> None:
     import pyshacl
     from rdflib import Graph
 
-    from hankekg import pipeline
+    from hankekg import paths
+    from hankekg.iris import Minter
+    from hankekg.pipeline import PUBLISHED_ONTOLOGY
+    from hankekg.rdf.mapping import ONTOLOGY_GRAPH, ProjectMapper, new_dataset
     from hankekg.resolve.kohesio import load_matches
+    from hankekg.resolve.organisations import OrganisationIndex
     from hankekg.validate.shapes import load_ontology, load_shapes
 
-    reference, resolver, cards, records, projects = _read_and_merge(rec, data, work)
+    reference, resolver, _cards, _records, projects = _read_and_merge(rec, data, work)
 
     def map_one_graph():
-        dataset, *_ = pipeline.build_graph(projects, resolver, kohesio=load_matches(reference / "kohesio.csv"))
+        dataset = new_dataset()
+        for name in PUBLISHED_ONTOLOGY:
+            dataset.graph(ONTOLOGY_GRAPH).parse(paths.ontology_dir() / name, format="turtle")
+        index = OrganisationIndex(resolver)
+        index.learn(projects)
+        mapper = ProjectMapper(dataset, Minter(), resolver, index, load_matches(reference / "kohesio.csv"))
+        for project in projects:
+            mapper.add(project)
+        mapper.finish()
         g = Graph()
         for s, p, o, _c in dataset.quads((None, None, None, None)):
             g.add((s, p, o))
         return g
 
     graph = rec.time("map (one rdflib Graph)", map_one_graph)
-    conforms, report, _ = rec.time("validate (pyshacl, ont_graph)", lambda: pyshacl.validate(
+    rec.time("validate (pyshacl, ont_graph)", lambda: pyshacl.validate(
         graph, shacl_graph=load_shapes(), ont_graph=load_ontology(), inference="none",
         allow_warnings=True, allow_infos=True, advanced=True))
     rec.time("dump Turtle (rdflib)", lambda: graph.serialize(format="turtle", encoding="utf-8"))
@@ -159,7 +194,7 @@ def _queries(rec: Recorder, engine: str, run, repeat: int) -> None:
             t = time.perf_counter()
             try:
                 rows = len(run(text))
-            except Exception as err:  # a query another engineer is still writing: record and go on
+            except Exception as err:  # noqa: BLE001 — a failing query is recorded and the run goes on
                 error = f"{type(err).__name__}: {err}"[:200]
                 break
             times.append(time.perf_counter() - t)
@@ -181,14 +216,6 @@ def job_store(rec: Recorder, data: Path, work: Path, args) -> None:
              lambda: store.bulk_load(path=str(work / "hankekg.nt"), format=ox.RdfFormat.N_TRIPLES))
     rec.emit("store-size", 0.0, quads=len(store))
     _queries(rec, "oxigraph", lambda q: list(store.query(q)), args.repeat)
-
-
-def job_rdflib_queries(rec: Recorder, data: Path, work: Path, args) -> None:
-    from rdflib import Graph
-
-    graph = Graph()
-    rec.time("load rdflib Graph (N-Triples)", lambda: graph.parse(work / "hankekg.nt", format="nt"))
-    _queries(rec, "rdflib", lambda q: list(graph.query(q)), args.repeat_slow)
 
 
 def _oxigraph() -> str:
@@ -222,60 +249,36 @@ def job_server(rec: Recorder, data: Path, work: Path, args) -> None:
             server.stop()
 
 
-def job_fast(rec: Recorder, data: Path, work: Path, args) -> None:
-    """The experimental fast paths, each against the same input as the current stage."""
-    from hankekg import pipeline
-    from hankekg.cards.repair import Repairer
-    from hankekg.paths import reference_dir
-    from hankekg.publish import fast_dumps
-    from hankekg.resolve.curation import load_curation
+def job_incremental(rec: Recorder, data: Path, work: Path, args) -> None:
+    import shutil
 
-    reference = reference_dir(data)
-    files = pipeline.card_files(data)
-    for workers in args.workers:
-        from hankekg.cards import pool
-
-        outcomes = rec.time(f"read+parse+repair (pool, {workers} workers)",
-                            lambda: pool.read_cards(files, reference, data, load_curation(data / "curation"),
-                                                    workers=workers))
-    with open(work / "read.pkl", "rb") as f:
-        cards, _records = pickle.load(f)
-    same = [o.card for o in outcomes if o.card] == cards
-    rec.emit("pool-identity", 0.0, identical_to_current=same)
-    del outcomes
-
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    rec.time("load N-Triples (pyoxigraph, for dumps)",
-             lambda: store.bulk_load(path=str(work / "hankekg.nt"), format=ox.RdfFormat.N_TRIPLES))
-    nt = (work / "hankekg.nt").read_bytes()
-    ttl = rec.time("dump Turtle (fast_dumps: pyoxigraph from the sorted N-Triples)",
-                   lambda: fast_dumps.turtle_bytes(None, nt=nt))
-    rec.emit("turtle-determinism", 0.0, identical_on_rerun=ttl == fast_dumps.turtle_bytes(None, nt=nt))
-    rec.time("pyoxigraph serialise Turtle alone", lambda: store.dump(format=ox.RdfFormat.TURTLE,
-                                                                      from_graph=ox.DefaultGraph()))
-    del store
-
-    from hankekg.validate import fast as fast_validate
-    from rdflib import Graph
-
-    graph = Graph()
-    graph.parse(work / "hankekg.nt", format="nt")
-    for workers in args.workers:
-        outcome = rec.time(f"validate (fast, per project, {workers} workers)",
-                           lambda: fast_validate.validate(graph, workers=workers))
-        rec.emit("fast-validate-result", 0.0, results=len(outcome.rows), conforms=outcome.conforms)
+    copy = work / "inc-data"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(data, copy)
+    out, clean = work / "inc-dist", work / "inc-clean"
+    cache = work / "inc-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    common = ["--no-site", "--workers", str(max(args.workers))]
+    rec.emit("cold build with the card cache (whole command)",
+             _hankekg("build", str(copy), "--out", str(out), "--cache", str(cache), *common))
+    card = sorted((copy / "cards").glob("*.txt"))[len(list((copy / "cards").glob("*.txt"))) // 2]
+    text = card.read_text(encoding="utf-8")
+    card.write_text(text.replace(" ja ", " sekä ", 1), encoding="utf-8")
+    rec.emit(f"one card changed ({card.name}), rebuilt with the cache (whole command)",
+             _hankekg("build", str(copy), "--out", str(out), "--cache", str(cache), *common))
+    _hankekg("build", str(copy), "--out", str(clean), "--no-cache", *common)
+    rec.emit("incremental-identity", 0.0, identical_to_clean=_same_dumps(out, clean))
 
 
 JOBS = {
-    "current": job_current,
+    "command": job_command,
+    "build": job_build,
     "naive": job_naive,
     "store": job_store,
-    "rdflib-queries": job_rdflib_queries,
     "floor": job_floor,
     "server": job_server,
-    "fast": job_fast,
+    "incremental": job_incremental,
 }
 
 
@@ -287,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--repeat-slow", type=int, default=3)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--identity", action=argparse.BooleanOptionalAction, default=True,
+                        help="command job: also build with 1 worker and compare the dumps")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     JOBS[args.job](Recorder(args.job), args.data, args.work, args)
