@@ -89,7 +89,7 @@ class Links:
     other: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Repair:
     """One word the diacritic repair changed: where, from what, to what, and why."""
 
@@ -99,7 +99,7 @@ class Repair:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceLine:
     """A non-empty line of a source document that did not become a field value.
 
@@ -112,7 +112,7 @@ class SourceLine:
     kind: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with an input that did not stop it from being read.
 
