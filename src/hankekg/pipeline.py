@@ -31,7 +31,8 @@ from hankekg.resolve.kohesio import load_matches
 from hankekg.resolve.merge import Project, merge
 from hankekg.resolve.organisations import Organisation, OrganisationIndex
 from hankekg.resolve.resolver import Resolver
-from hankekg.validate.run import ValidationOutcome, validate
+from hankekg.validate.fast import validate
+from hankekg.validate.run import ValidationOutcome
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +233,6 @@ def build_graph(
     return dataset.finish(), index.problems, organisations, dict(mapper.link_counts)
 
 
-def validation_graph(graphs: Graphs) -> Graph:
-    """Everything the shapes look at: the union of the named graphs, as one rdflib graph."""
-    graph = Graph()
-    graph.parse(data=graphs.union_ntriples(), format="nt")
-    return graph
-
-
 def input_files(data_dir: Path) -> list[Path]:
     """Every source document a build of ``data_dir`` reads."""
     return card_files(data_dir) + registry_files(data_dir)
@@ -320,7 +314,7 @@ def build(
     problems.extend(org_problems)
     for item in (*cards, *good_records):
         problems.extend(item.problems)
-    outcome = validate(validation_graph(graphs), ontology_included=True)
+    outcome = validate(graphs.union_ntriples(), ontology_included=True, workers=workers)
     clock.lap("validate")
     return BuildResult(outcomes, graphs, outcome, problems, records, projects, organisations, link_counts,
                        cache_stats, clock.seconds)
