@@ -385,3 +385,18 @@ def test_report_is_deterministic(built, report, tmp_path):
     result, graph = built
     again = write_html_report(result, graph, tmp_path)
     assert again.read_bytes() == report.read_bytes()
+
+
+def test_report_page_shows_at_most_row_limit_rows_and_says_so(built, tmp_path, monkeypatch):
+    from hankekg.publish import html_report
+
+    result, graph = built
+    repairs = sum(len(c.repairs) for c in result.cards)  # the seed card's 51 repairs
+    assert repairs > 3
+    monkeypatch.setattr(html_report, "ROW_LIMIT", 3)
+    page = write_html_report(result, graph, tmp_path)
+    text = page_text(page)
+    assert f"OCR-korjaukset / OCR repairs ({repairs})" in text
+    assert f"Showing the first 3 of {repairs}" in text
+    section = page.read_text(encoding="utf-8").split('id="repairs"')[1].split("</section>")[0]
+    assert section.count("<tr><td") == 3

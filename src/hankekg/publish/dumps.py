@@ -355,9 +355,24 @@ def json_bytes(data) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+def jsonld_document_bytes(document: dict) -> bytes:
+    """A JSON-LD document as deterministic JSON with one node of ``@graph`` a line.
+
+    Keys sorted, UTF-8, final newline. Each node is written compact by the json module's C
+    encoder (an indented document goes through its pure-Python encoder, ten times slower
+    on a large graph), so the dump still diffs node by node.
+    """
+    def compact(value) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    head = compact(document["@context"])
+    nodes = ",\n".join(compact(node) for node in document["@graph"])
+    return f'{{"@context":{head},\n"@graph":[\n{nodes}\n]}}\n'.encode("utf-8")
+
+
 def jsonld_bytes(graph: Triples, prefixes: Mapping[str, str] | None = None) -> bytes:
     """:func:`jsonld_document` as deterministic JSON."""
-    return json_bytes(jsonld_document(graph, prefixes))
+    return jsonld_document_bytes(jsonld_document(graph, prefixes))
 
 
 def context_bytes(prefixes: Mapping[str, str] | None = None) -> bytes:
@@ -400,7 +415,7 @@ def dump_files(graphs: Mapping[URIRef, bytes | Triples],
     plain = {
         f"{DUMP_NAME}.ttl": turtle_from_ntriples(nt, prefixes),
         f"{DUMP_NAME}.nt": nt,
-        f"{DUMP_NAME}.jsonld": json_bytes(jsonld_from_ntriples(nt, prefixes)),
+        f"{DUMP_NAME}.jsonld": jsonld_document_bytes(jsonld_from_ntriples(nt, prefixes)),
         f"{DUMP_NAME}.trig": trig_from_ntriples(nts, prefixes),
     }
     files = dict(plain)

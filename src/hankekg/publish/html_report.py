@@ -13,6 +13,7 @@ metadata, text kept as text.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 from collections import Counter, defaultdict
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from hankekg.query.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
+
+ROW_LIMIT = 1000
+"""The most rows a table of the page shows; the CSV files beside it have them all (a corpus of
+10,000 synthetic cards has ~900,000 repairs)."""
 
 CSV_FILES = (
     ("results.csv", "SHACL-tulokset", "SHACL results"),
@@ -236,7 +241,7 @@ def write_html_report(result: BuildResult, graph: Graph | EmbeddedStore, out: Pa
     v = result.validation
     columns = completeness_columns()
     matrix = []
-    for c in v.completeness:
+    for c in itertools.islice(v.completeness, ROW_LIMIT):
         cells = []
         for name, _severity in columns:
             if name in c.filled:
@@ -256,6 +261,14 @@ def write_html_report(result: BuildResult, graph: Graph | EmbeddedStore, out: Pa
     problems = [(str(path), error.line or "", "error", type(error).__name__, error.message)
                 for path, error in result.failures]
     problems += [(p.path, p.line or "", p.severity, p.kind, p.message) for p in result.problems]
+    repairs = ((c.source, r.line, r.before, r.after, r.reason) for c in cards for r in c.repairs)
+    unmapped = ((c.source, s.line, s.kind, s.text) for c in cards
+                for s in sorted((*c.unmapped, *c.garbage), key=lambda s: s.line))
+    conflicts = [c for p in result.projects for c in p.conflicts]
+    matches = [m for p in result.projects for m in p.matches]
+    totals = {"matrix": len(v.completeness), "repairs": sum(len(c.repairs) for c in cards),
+              "unmapped": sum(len(c.unmapped) + len(c.garbage) for c in cards), "conflicts": len(conflicts),
+              "matches": len(matches), "problems": len(problems)}
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
@@ -267,13 +280,13 @@ def write_html_report(result: BuildResult, graph: Graph | EmbeddedStore, out: Pa
         severities=Counter(r.severity for r in v.rows),
         columns=[(name, FIELD_LABELS.get(name, (name, name)), sev) for name, sev in columns],
         matrix=matrix,
-        repairs=[(c.source, r.line, r.before, r.after, r.reason) for c in cards for r in c.repairs],
-        unmapped=[(c.source, s.line, s.kind, s.text) for c in cards
-                  for s in sorted((*c.unmapped, *c.garbage), key=lambda s: s.line)],
-        conflicts=[c for p in result.projects for c in p.conflicts],
-        matches=[m for p in result.projects for m in p.matches],
+        repairs=list(itertools.islice(repairs, ROW_LIMIT)),
+        unmapped=list(itertools.islice(unmapped, ROW_LIMIT)),
+        conflicts=conflicts[:ROW_LIMIT],
+        matches=matches[:ROW_LIMIT],
+        totals=totals,
         coverage=coverage(graph),
-        problems=problems,
+        problems=problems[:ROW_LIMIT],
         charts=charts(graph),
         csv_files=CSV_FILES,
         site_href=site_href,
