@@ -174,21 +174,47 @@ def read_cards(
     return outcomes
 
 
+def _read_record(path: Path, data_dir: Path | None) -> RecordOutcome:
+    try:
+        record = read_registry_page(path)
+        return RecordOutcome(path, replace(record, source=_label(path, data_dir), field_lines=record.field_lines))
+    except HankekgError as err:
+        log.warning("%s", err)
+        return RecordOutcome(path, None, err)
+
+
+def _read_record_chunk(files: list[Path], data_dir: Path | None) -> list[RecordOutcome]:
+    return [_read_record(path, data_dir) for path in files]
+
+
 def read_records(
-    files: Iterable[Path], advance: Callable[[Path], None] | None = None, data_dir: Path | None = None
+    files: Iterable[Path], advance: Callable[[Path], None] | None = None, data_dir: Path | None = None,
+    workers: int = 1, chunk: int = 256,
 ) -> list[RecordOutcome]:
-    """Read every registry page; a failing page is recorded with its error and the rest go on."""
+    """Read every registry page; a failing page is recorded with its error and the rest go on.
+
+    With ``workers`` > 1 and more than ``chunk`` pages, chunks of pages are read in that many
+    processes; the outcomes are the same, in the same order.
+    """
+    files = list(files)
+    if workers <= 1 or len(files) <= chunk:
+        outcomes = []
+        for path in files:
+            outcomes.append(_read_record(path, data_dir))
+            if advance:
+                advance(path)
+        return outcomes
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
     outcomes = []
-    for path in files:
-        try:
-            record = read_registry_page(path)
-            outcomes.append(RecordOutcome(path, replace(record, source=_label(path, data_dir),
-                                                        field_lines=record.field_lines)))
-        except HankekgError as err:
-            log.warning("%s", err)
-            outcomes.append(RecordOutcome(path, None, err))
-        if advance:
-            advance(path)
+    with ProcessPoolExecutor(workers) as ex:
+        chunks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
+        for part in ex.map(partial(_read_record_chunk, data_dir=data_dir), chunks):
+            for outcome in part:
+                outcomes.append(outcome)
+                if advance:
+                    advance(outcome.path)
     return outcomes
 
 
@@ -301,7 +327,7 @@ def build(
         outcomes = read_cached(card_files(data_dir), card_cache, read_many, data_dir, curation, advance)
         cache_stats = card_cache.stats
     clock.lap("read cards")
-    records = read_records(registry_files(data_dir), advance, data_dir)
+    records = read_records(registry_files(data_dir), advance, data_dir, workers)
     clock.lap("read registry")
     cards = [o.card for o in outcomes if o.card is not None]
     good_records = [o.record for o in records if o.record is not None]

@@ -58,3 +58,16 @@ def test_the_number_of_workers_does_not_change_the_output(tmp_path):
     assert one.cards == two.cards
     assert _dump(one) == _dump(two)
     assert one.validation.rows == two.validation.rows
+
+
+def test_registry_pages_read_in_processes_are_the_same_records_in_the_same_order(tmp_path):
+    data = tmp_path / "corpus"
+    generate(40, 5, data)
+    (data / "registry" / "eura2014" / "S99999.txt").write_bytes(b"\x00\x01 not a page")  # one that fails
+    files = pipeline.registry_files(data)
+    alone = pipeline.read_records(files, None, data)
+    pooled = pipeline.read_records(files, None, data, workers=2, chunk=7)
+    assert [o.path for o in pooled] == files
+    assert [o.record for o in pooled] == [o.record for o in alone]
+    assert [str(o.error) for o in pooled] == [str(o.error) for o in alone]
+    assert sum(o.error is not None for o in pooled) == 1
