@@ -179,7 +179,8 @@ def job_naive(rec: Recorder, data: Path, work: Path, args) -> None:
         allow_warnings=True, allow_infos=True, advanced=True))
     rec.time("dump Turtle (rdflib)", lambda: graph.serialize(format="turtle", encoding="utf-8"))
     rec.time("dump N-Triples (rdflib)", lambda: graph.serialize(format="nt", encoding="utf-8"))
-    _queries(rec, "rdflib", lambda q: list(graph.query(q)), args.repeat_slow)
+    if args.rdflib_queries:
+        _queries(rec, "rdflib", lambda q: list(graph.query(q)), args.repeat_slow)
 
 
 def _catalogue() -> list[tuple[str, str]]:
@@ -290,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--repeat-slow", type=int, default=3)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--rdflib-queries", action=argparse.BooleanOptionalAction, default=True,
+                        help="naive job: also run the catalogue on rdflib")
     parser.add_argument("--identity", action=argparse.BooleanOptionalAction, default=True,
                         help="command job: also build with 1 worker and compare the dumps")
     args = parser.parse_args(argv)
