@@ -4,12 +4,14 @@ only declared terms, and is byte-identical when built twice."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
 from rdflib import namespace as ns
+from rdflib.namespace import RDF, SH
 
 from hankekg import paths
 from tests.support import REPO, SEED, run_cli
@@ -75,6 +77,9 @@ def test_build_succeeds_and_conforms(built):
     for name in ("validation.ttl", "completeness.csv", "repairs.csv", "unmapped.csv", "problems.csv",
                  "conflicts.csv", "results.csv", "summary.json"):
         assert (out / "report" / name).is_file(), name
+    report = Graph().parse(out / "report" / "validation.ttl", format="turtle")
+    results = sum(1 for _ in csv.DictReader((out / "report" / "results.csv").open(encoding="utf-8")))
+    assert len(list(report.subjects(RDF.type, SH.ValidationResult))) == results > 0
 
 
 @pytest.mark.parametrize("line", sorted(PROFILE))

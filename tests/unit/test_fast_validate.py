@@ -434,3 +434,21 @@ def test_ntriples_in_unusual_forms(tmp_path):
     got = fast.validate(data, ontology_included=False)
     assert _key(got) == _key(ref)
     assert got.completeness == ref.completeness
+
+
+def test_the_fast_outcome_carries_a_shacl_report_of_its_rows():
+    # The build writes report/validation.ttl from the outcome: it must state every row.
+    from rdflib.namespace import RDF, SH
+
+    graph = Graph()
+    for path in sorted(FIXTURES.glob("*.bad*.ttl")):
+        graph.parse(path, format="turtle")
+    outcome = fast.validate(graph, ontology_included=False)
+    report = outcome.report
+    assert outcome.rows
+    results = list(report.subjects(RDF.type, SH.ValidationResult))
+    assert len(results) == len(outcome.rows)
+    (node,) = report.subjects(RDF.type, SH.ValidationReport)
+    assert report.value(node, SH.conforms).toPython() == outcome.conforms
+    stated = sorted((str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultMessage))) for r in results)
+    assert stated == sorted((row.focus, row.message) for row in outcome.rows)

@@ -93,6 +93,7 @@ from hankekg.validate.run import (
     _completeness,
     _rows,
     completeness_fields,
+    report_graph,
     row_key,
 )
 from hankekg.validate.shapes import load_ontology, load_shapes
@@ -704,9 +705,10 @@ def validate(data: Graph | bytes | str | Path, ontology_included: bool = True, w
         if ex is not None:
             ex.shutdown(cancel_futures=True)
         _WORKER.clear()
+    conforms = not any(r.severity == "Violation" for r in rows)
     return ValidationOutcome(
-        conforms=not any(r.severity == "Violation" for r in rows),
+        conforms=conforms,
         rows=rows,
         completeness=_completeness(projects, rows, fields),
-        report=Graph(),
+        report=report_graph(conforms, rows),
     )

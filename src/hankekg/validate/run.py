@@ -9,10 +9,11 @@ fields expected (the shapes in the ``Completeness`` group name their card field 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import astuple, dataclass
 
 import pyshacl
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from hankekg.namespaces import EURIO
@@ -135,6 +136,41 @@ def _rows(report: Graph, fields: dict[URIRef, tuple[str, str]]):
             value=_n3(value) if value is not None else None,
             field=fields.get(shape, (None,))[0],
         )
+
+
+_IRI_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
+
+
+def report_graph(conforms: bool, rows: tuple[ResultRow, ...]) -> Graph:
+    """A ``sh:ValidationReport`` stating ``rows``, for an engine that gives rows, not a report.
+
+    Every result is a node of its own (``_:r1`` …, in row order) with its severity, focus
+    node, source shape, message, and — where the row has them — path and value. A path or
+    shape is written as an IRI when it is one; a path of several steps or a nested shape
+    (a blank node in shapes/) is left out, as is a value's datatype: ``sh:value`` is an IRI
+    when the row's value reads as one, else a plain literal of its text (results.csv has
+    the same rows).
+    """
+    g = Graph()
+    g.bind("sh", SH)
+    report = BNode("report")
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(conforms)))
+    severities = {name: iri for iri, name in SEVERITIES.items()}
+    for n, row in enumerate(rows, start=1):
+        result = BNode(f"r{n}")
+        g.add((report, SH.result, result))
+        g.add((result, RDF.type, SH.ValidationResult))
+        g.add((result, SH.resultSeverity, severities[row.severity]))
+        g.add((result, SH.focusNode, URIRef(row.focus)))
+        g.add((result, SH.resultMessage, Literal(row.message)))
+        if _IRI_LIKE.match(row.shape):
+            g.add((result, SH.sourceShape, URIRef(row.shape)))
+        if row.path is not None and _IRI_LIKE.match(row.path):
+            g.add((result, SH.resultPath, URIRef(row.path)))
+        if row.value is not None:
+            g.add((result, SH.value, URIRef(row.value) if _IRI_LIKE.match(row.value) else Literal(row.value)))
+    return g
 
 
 def _n3(term) -> str:
