@@ -61,6 +61,7 @@ def run_job(job: str, data: Path, work: Path, extra: list[str], log) -> list[dic
             continue
     for line in lines:
         log.write(json.dumps(line, ensure_ascii=False) + "\n")
+        log.flush()  # an interrupted run keeps what it measured
         print(f"  {job:>8} {line['stage']:<55} {line['seconds']:>9.3f} s {line['maxrss_mb']:>8.0f} MB", flush=True)
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-5:]
