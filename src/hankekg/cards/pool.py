@@ -1,4 +1,4 @@
-"""Read, parse and repair cards in a process pool (experimental; not wired into the build).
+"""Read, parse and repair cards in a process pool (the build reads its cards through it).
 
 The output is :func:`hankekg.pipeline.read_cards`'s, in the same order, whatever the
 number of workers: each worker opens its own :class:`~hankekg.cards.repair.Repairer`
