@@ -29,7 +29,7 @@ from rdflib.namespace import RDF, SH, XSD
 from hankekg.namespaces import EURIO, HK
 from hankekg.validate import fast, run
 from hankekg.validate import index as ix
-from hankekg.validate.shapes import COMPLETENESS_GROUP, load_ontology, load_shapes
+from hankekg.validate.shapes import COMPLETENESS_GROUP, load_shapes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "shapes"
 BAD = sorted(FIXTURES.glob("*.bad*.ttl"))
@@ -51,13 +51,7 @@ class Reference:
         import pyshacl
 
         shapes = load_shapes()
-        data = graph
-        if not ontology_included:
-            data = Graph()
-            for t in graph:
-                data.add(t)
-            for t in load_ontology():
-                data.add(t)
+        data = graph if ontology_included else run.with_ontology(graph)
         _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
                                         allow_infos=True, advanced=True)
         fields = run.completeness_fields(shapes)
@@ -400,11 +394,7 @@ def test_shapes_that_cannot_be_cut_get_one_pyshacl_run(tmp_path):
     assert any(r.shape == str(shape) for r in got.rows)  # an output has dct:format and rdf:type: not closed
     import pyshacl
 
-    data = Graph()
-    for t in graph:
-        data.add(t)
-    for t in load_ontology():
-        data.add(t)
+    data = run.with_ontology(graph)
     _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
                                     allow_infos=True, advanced=True)
     assert list(got.rows) == sorted(run._rows(report, run.completeness_fields(shapes)), key=run.row_key)
