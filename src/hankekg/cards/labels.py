@@ -7,12 +7,13 @@ rapidfuzz's normalised Indel ratio, so the remaining damage costs a few points o
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from hankekg.model import Role
 
@@ -66,11 +67,16 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def fold(text: str) -> str:
     """Fold text for fuzzy comparison: lower case, OCR's ä/ö stand-ins to a/o, ASCII, no punctuation."""
     lowered = text.lower().translate(_FOLD)
-    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
+    if lowered.isascii():  # NFKD and the ASCII filter would leave it as it is
+        ascii_text = lowered
+    else:
+        ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
     return _NOT_WORD.sub(" ", ascii_text).strip()
 
 
 _FOLDED_LABELS = {name: fold(label) for name, label in FIELD_LABELS.items()}
+_LABEL_NAMES = tuple(_FOLDED_LABELS)
+_LABEL_TEXTS = tuple(_FOLDED_LABELS.values())
 _FOLDED_MONTHS = tuple(fold(m) for m in MONTHS)
 def _fold_role(text: str) -> str:
     # No role word has a "d", so a "d" in one is OCR's stand-in for ä/ö (pddtoteuttaja).
@@ -87,6 +93,8 @@ def join_parts(parts: Sequence[str]) -> str:
     a digit is kept without a space (``"Etelä-"`` + ``"Savon"``), and before a
     coordinating word the hyphen ends a compound part (``"sosiaali-"`` + ``"ja"``).
     """
+    if len(parts) == 1:
+        return " ".join(parts[0].split())
     out = ""
     for part in (p.strip() for p in parts):
         if not part:
@@ -125,17 +133,24 @@ def match_label(parts: Sequence[str]) -> LabelMatch | None:
     Returns:
         the best match, or None when no label scores at least :data:`LABEL_SCORE`.
     """
+    return _match_label(tuple(parts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _match_label(parts: tuple[str, ...]) -> LabelMatch | None:
+    """:func:`match_label`, cached: every card repeats the labels' own lines."""
     joined = fold(join_parts(parts))
     if not joined:
         return None
+    # The labels scoring at least LABEL_SCORE, in one call; then in label order.
+    scored = process.extract(joined, _LABEL_TEXTS, scorer=fuzz.ratio, score_cutoff=LABEL_SCORE, limit=None)
     best: LabelMatch | None = None
-    for name, label in _FOLDED_LABELS.items():
-        score = fuzz.ratio(joined, label)
-        if score < LABEL_SCORE or (best is not None and score <= best.score):
+    for label, score, index in sorted(scored, key=lambda hit: hit[2]):
+        if best is not None and score <= best.score:
             continue
         if len(parts) > 1 and not _ends_match(parts, label):
             continue
-        best = LabelMatch(name, score, len(parts))
+        best = LabelMatch(_LABEL_NAMES[index], score, len(parts))
     return best
 
 

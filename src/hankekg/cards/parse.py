@@ -172,15 +172,17 @@ def _find_header(lines: Sequence[str], end: int, layout: Layout) -> int:
 def _find_labels(lines: Sequence[str], start: int, end: int) -> list[LabelHit]:
     """Find the known labels, each fuzzy-matched on up to :data:`MAX_LABEL_LINES` non-blank lines."""
     body = _nonblank(lines, start, end)
+    texts = [t for _, t in body]
+    short = [len(t.strip()) <= 70 for t in texts]
     hits: list[LabelHit] = []
     k = 0
     while k < len(body):
         best = None
         for count in range(1, MAX_LABEL_LINES + 1):
+            if k + count > len(body) or not short[k + count - 1]:
+                break  # a label is on short lines only
             parts = body[k:k + count]
-            if len(parts) < count or any(len(t.strip()) > 70 for _, t in parts):
-                break
-            found = match_label([t for _, t in parts])
+            found = match_label(texts[k:k + count])
             if found and (best is None or found.score > best[0].score):
                 best = (found, parts)
         if best:
@@ -572,11 +574,14 @@ def _amount(number: str) -> Decimal | None:
 
 
 def _split_top(text: str, separator: str) -> list[tuple[int, str]]:
-    """Split on ``separator`` outside parentheses; pieces with their offsets."""
+    """Split on ``separator`` (one character) outside parentheses; pieces with their offsets."""
     pieces, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        depth = max(depth, 0)
+    for mark in re.finditer(f"[(){re.escape(separator)}]", text):
+        char, i = mark.group(), mark.start()
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
         if char == separator and depth == 0:
             pieces.append((start, text[start:i]))
             start = i + 1

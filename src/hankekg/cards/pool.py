@@ -1,20 +1,29 @@
 """Read, parse and repair cards in a process pool (the build reads its cards through it).
 
 The output is :func:`hankekg.pipeline.read_cards`'s, in the same order, whatever the
-number of workers: each worker opens its own :class:`~hankekg.cards.repair.Repairer`
+number of workers: each process has its own :class:`~hankekg.cards.repair.Repairer`
 (its caches hold pure functions of a word, and the evidence of a card is that card's
-own text), cards are handed out in contiguous chunks and results come back in input
-order. ``workers=1`` runs in this process.
+own text), cards are handed out in contiguous chunks and the chunks' results are put
+back in input order.
+
+This process is one of the ``workers``: it reads chunks from the end of the list
+while ``workers - 1`` helper processes read them from the front, so only the helpers'
+cards cross a process boundary (a repaired card costs about as much to pickle and
+unpickle as a tenth of its reading). ``workers=1`` runs in this process alone.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from hankekg.resolve.curation import Curation
 
 _STATE: dict = {}
+
+_QUEUED = 2
+"""Chunks each helper has in hand (one being read, one waiting), so that it never
+waits for this process to hand it the next one."""
 
 
 def _init(reference: Path, data_dir: Path | None, curation: Curation | None) -> None:
@@ -34,10 +43,30 @@ def _chunk(files: list[Path]):
 def read_cards(files, reference: Path, data_dir: Path | None = None, curation: Curation | None = None,
                workers: int = 2, chunk: int = 64):
     """:func:`hankekg.pipeline.read_cards` over ``workers`` processes; same outcomes, same order."""
+    from hankekg.cards.repair import zipf
+
     files = list(files)
+    _init(reference, data_dir, curation)
     if workers <= 1 or len(files) <= chunk:
-        _init(reference, data_dir, curation)
         return _chunk(files)
+    # Load the word-frequency list before the helpers start: where they are forked
+    # (Linux) they inherit it instead of each loading it again (over a second).
+    zipf("ja")
     chunks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
-    with ProcessPoolExecutor(workers, initializer=_init, initargs=(reference, data_dir, curation)) as ex:
-        return [outcome for part in ex.map(_chunk, chunks) for outcome in part]
+    results: list[list | None] = [None] * len(chunks)
+    helpers = workers - 1
+    front, back = 0, len(chunks)  # the helpers take chunks[front], this process chunks[back - 1]
+    with ProcessPoolExecutor(helpers, initializer=_init, initargs=(reference, data_dir, curation)) as ex:
+        pending: dict[Future, int] = {}
+        while front < back:
+            while len(pending) < _QUEUED * helpers and front < back:
+                pending[ex.submit(_chunk, chunks[front])] = front
+                front += 1
+            if front < back:
+                back -= 1
+                results[back] = _chunk(chunks[back])
+            for future in [f for f in pending if f.done()]:
+                results[pending.pop(future)] = future.result()
+        for future, index in pending.items():
+            results[index] = future.result()
+    return [outcome for part in results for outcome in part]

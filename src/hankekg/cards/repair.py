@@ -29,8 +29,10 @@ reported as a :class:`~hankekg.model.Repair`.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
+import itertools
 import logging
 import re
 from collections import Counter
@@ -67,8 +69,12 @@ FREQUENCY_SWITCH = 1.0
 other reading's Zipf value is this much higher (ten times as frequent): vahan ->
 vähän and naiden -> näiden, but saa stays saa (sää is rarer) and jaa stays jaa."""
 
+_UNSEEN = object()
+"""A word the spell-check cache has not seen (None is a cached rejection)."""
+
 _HYPHEN_BREAK = re.compile(r"-[ \t]*\n\s*")
 _WORD_IN_LINE = re.compile(r"(?:[^\W\d_]|[&6])+")
+_WORD_CHAR = re.compile(r"[^\W\d_]|[&6]")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,21 @@ class Reading:
     bases: frozenset[str]
     parts: int = 1
     freq: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the repair makes of a word on its own (cached per word)."""
+
+    decision: tuple[str, str] | None
+    """(repaired word, reason), or None when the word stays as it is."""
+    rivals: tuple[Reading, tuple[Reading, ...]] | None
+    """For a word that is valid as written and that nothing stronger decided: the word's
+    own reading and the harmonic readings the evidence of its document may choose."""
+    certain: tuple[str, frozenset[str]] | None
+    """For a word repaired with certainty (it has a forced character, or the spell
+    checker rejects it): the repair in lower case and its base forms, the evidence
+    the word gives for the doubtful ones."""
 
 
 @dataclass
@@ -131,8 +152,9 @@ class Repairer:
         otan + a form of mäki."""
         self._analyses: dict[str, tuple[dict[str, str], ...]] = {}
         self._index_names()
+        self._head_starts = tuple(head for _, head, _ in self._heads)
         self._readings: dict[str, tuple[Reading, ...]] = {}
-        self._decisions: dict[str, tuple[str, str] | None] = {}
+        self._verdicts: dict[str, _Verdict] = {}
         self.corpus: Counter[str] = Counter()
         for text in corpus:
             self.add_corpus(text)
@@ -143,12 +165,12 @@ class Repairer:
         """Count the words of a clean Finnish text as evidence for doubtful readings."""
         for token in finnish.tokens(text):
             self.corpus[token.text.lower()] += 1
-        self._decisions.clear()
+        self._verdicts.clear()
 
     def use_corpus(self, counts: Counter[str]) -> None:
         """Replace the corpus word counts (lower-case word -> count)."""
         self.corpus = Counter(counts)
-        self._decisions.clear()
+        self._verdicts.clear()
 
     def spell(self, word: str) -> bool:
         """Whether Voikko accepts a word as it is written (cached)."""
@@ -170,9 +192,10 @@ class Repairer:
     def _checked(self, word: str) -> str | None:
         """How the spell checker accepts a word: "voikko:<form Voikko accepts>",
         "gazetteer:<name>" or "lexicon"; None when it rejects the word."""
-        if word in self._accepts:
-            return self._accepts[word]
-        got: str | None = None
+        got = self._accepts.get(word, _UNSEEN)
+        if got is not _UNSEEN:
+            return got
+        got = None
         lower = word.lower()
         name = self._name_of(word)
         if name is not None:
@@ -228,13 +251,14 @@ class Repairer:
         name = self._gazetteer_lower.get(lower)
         if name is not None:
             return name
-        for name, head, last in self._heads:
-            if lower.startswith(head) and len(lower) > len(head) + 1:
-                rest = lower[len(head) :]
-                if self.spell(rest) and any(
-                    a.get("BASEFORM", "").lower() == last for a in self._analyse(rest)
-                ):
-                    return name
+        if lower.startswith(self._head_starts):  # one test for all the heads first
+            for name, head, last in self._heads:
+                if lower.startswith(head) and len(lower) > len(head) + 1:
+                    rest = lower[len(head) :]
+                    if self.spell(rest) and any(
+                        a.get("BASEFORM", "").lower() == last for a in self._analyse(rest)
+                    ):
+                        return name
         if word[:1].isupper() and len(word) > 6:
             return self._name_compound(word)
         return None
@@ -318,10 +342,11 @@ class Repairer:
         if total > MAX_CANDIDATES:
             log.debug("%s allows %d spellings; only %d are checked", word, total, MAX_CANDIDATES)
         found: list[Reading] = []
+        checked = self._accepts
         for text, changes in finnish.candidates(word, MAX_CANDIDATES):
-            if finnish.has_forced(text):
-                continue
-            how = self._checked(text)
+            how = checked.get(text, _UNSEEN)
+            if how is _UNSEEN:
+                how = self._checked(text)
             if how is None:
                 continue
             if how.startswith("voikko:"):
@@ -369,48 +394,59 @@ class Repairer:
         Returns:
             (repaired word, reason) or None when the word stays as it is.
         """
-        if word not in self._decisions:
-            self._decisions[word] = self._decide(word, self.readings(word), None)
-        return self._decisions[word]
+        return self._verdict(word).decision
+
+    def _verdict(self, word: str) -> _Verdict:
+        """What to make of a word on its own (cached until the corpus changes)."""
+        verdict = self._verdicts.get(word)
+        if verdict is None:
+            readings = self.readings(word)
+            decision, rivals = self._decide(word, readings)
+            certain = None
+            if decision is not None and (finnish.has_forced(word) or not self.accepts(word)):
+                repaired = decision[0]
+                bases = next((r.bases for r in readings if r.text == repaired), frozenset())
+                certain = (repaired.lower(), bases)
+            verdict = self._verdicts[word] = _Verdict(decision, rivals, certain)
+        return verdict
 
     def _decide(
-        self, word: str, readings: tuple[Reading, ...], evidence: Evidence | None
-    ) -> tuple[str, str] | None:
+        self, word: str, readings: tuple[Reading, ...]
+    ) -> tuple[tuple[str, str] | None, tuple[Reading, tuple[Reading, ...]] | None]:
+        """The decision on a word without the evidence of its document, and the rivals
+        that evidence may still choose among (see :attr:`_Verdict.rivals`)."""
         if not finnish.could_be_damaged(word) or not readings:
-            return None
+            return None, None
         original = next((r for r in readings if r.text == word), None)
         others = [r for r in readings if r.text != word]
         if not others:
-            return None
+            return None, None
         named = [r for r in others if r.gazetteer]
         if named and (word[:1].isupper() or original is None):
             if original is not None and original.gazetteer:
-                return None
+                return None, None
             picked = self._best(named)
-            return (picked[0].text, "gazetteer") if picked else None
+            return ((picked[0].text, "gazetteer") if picked else None), None
         if original is None:
             picked = self._best(others)
             if picked is None:
-                return None
+                return None, None
             best, reason = picked
             if reason == "voikko" and best.harmonic and not all(r.harmonic for r in others):
                 reason = "vowel-harmony"
-            return best.text, reason
+            return (best.text, reason), None
         # The word is valid as it stands: only strong evidence changes it.
         if not original.harmonic:
             harmonic = [r for r in others if r.harmonic]
             picked = self._best(harmonic) if harmonic else None
             if picked is not None:
-                return picked[0].text, "vowel-harmony"
+                return (picked[0].text, "vowel-harmony"), None
         others = [r for r in others if r.harmonic]
         if not others:
-            return None
-        if evidence is not None:
-            seen = [r for r in others if _seen(r, evidence)]
-            if seen and not _seen(original, evidence):
-                picked = self._best(seen)
-                if picked is not None:
-                    return picked[0].text, "context"
+            return None, None
+        # The evidence of the document, when there is some, comes first: _decide_in
+        # weighs it on these rivals before this decision.
+        rivals = (original, tuple(others))
         if self.corpus:
             rival = self.corpus[word.lower()]
             scored = sorted((self.corpus[r.text.lower()] for r in others), reverse=True)
@@ -418,15 +454,15 @@ class Repairer:
             runner_up = scored[1] if len(scored) > 1 else 0
             if best_count > 0 and best_count >= CORPUS_MARGIN * max(rival, 1) and best_count > runner_up:
                 best = next(r for r in others if self.corpus[r.text.lower()] == best_count)
-                return best.text, "corpus"
+                return (best.text, "corpus"), rivals
             if rival > 0:
-                return None
+                return None, rivals
         likeliest = max(others, key=lambda r: r.freq)
         if likeliest.freq - original.freq >= FREQUENCY_SWITCH and all(
             r is likeliest or likeliest.freq - r.freq >= FREQUENCY_MARGIN for r in others
         ):
-            return likeliest.text, "frequency"
-        return None
+            return (likeliest.text, "frequency"), rivals
+        return None, rivals
 
     def _best(self, readings: list[Reading]) -> tuple[Reading, str] | None:
         """The reading to choose among accepted ones, and why; None on a tie.
@@ -466,59 +502,52 @@ class Repairer:
         Returns:
             The restored forms and their base forms, for deciding doubtful words.
         """
-        ev = Evidence()
-        for text in texts:
-            for token in finnish.tokens(text):
-                decided = self.repair_word(token.text)
-                if decided is None or not finnish.has_forced(token.text) and self.accepts(token.text):
-                    continue
-                repaired = decided[0]
-                ev.forms[repaired.lower()] += 1
-                for reading in self.readings(token.text):
-                    if reading.text == repaired:
-                        ev.bases.update(reading.bases)
-        return ev
+        return self._evidence(finnish.tokens(text) for text in texts)
+
+    def _evidence(self, token_lists: Iterable[list[finnish.Token]]) -> Evidence:
+        """:meth:`evidence` from the word tokens of each text."""
+        verdicts = self._verdicts
+        found: list[tuple[str, frozenset[str]]] = []
+        for toks in token_lists:
+            for tok in toks:
+                certain = (verdicts.get(tok.text) or self._verdict(tok.text)).certain
+                if certain is not None:
+                    found.append(certain)
+        return Evidence(
+            Counter(form for form, _ in found),
+            Counter(itertools.chain.from_iterable(bases for _, bases in found)),
+        )
 
     def _decide_in(self, word: str, evidence: Evidence | None) -> tuple[str, str] | None:
+        """The decision on a word of a document, its evidence weighed (when given)."""
         if evidence is not None and word in evidence.keep:
             return None
-        decided = self.repair_word(word)
-        if decided is not None or evidence is None:
-            return decided
-        readings = self.readings(word)
-        if not any(r.text == word for r in readings):
-            return None
-        return self._decide(word, readings, evidence)
+        verdict = self._verdicts.get(word) or self._verdict(word)
+        if verdict.decision is not None or evidence is None or verdict.rivals is None:
+            return verdict.decision
+        original, rivals = verdict.rivals
+        seen = [r for r in rivals if _seen(r, evidence)]
+        if seen and not _seen(original, evidence):
+            picked = self._best(seen)
+            if picked is not None:
+                return picked[0].text, "context"
+        return None
 
     def _repair_spans(
-        self, text: str, evidence: Evidence | None
+        self, text: str, evidence: Evidence | None, toks: list[finnish.Token]
     ) -> tuple[str, list[tuple[int, str, str, str]]]:
-        """Repair the words of a text; return it and (offset, before, after, reason)."""
-        toks = finnish.tokens(text)
+        """Repair the words of a text, given its tokens; return it and (offset, before,
+        after, reason)."""
         changes: list[tuple[int, int, str, str, str]] = []
+        size = len(toks)
         i = 0
-        while i < len(toks):
+        while i < size:
             tok = toks[i]
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is not None and nxt.text[:1].islower():
-                gap = text[tok.end : nxt.start]
-                if _HYPHEN_BREAK.fullmatch(gap):
-                    joined = self._repair_broken(tok.text, nxt.text, evidence)
-                    if joined is not None:
-                        (first, second), reason = joined
-                        if first != tok.text:
-                            changes.append((tok.start, tok.end, tok.text, first, reason))
-                        if second != nxt.text:
-                            changes.append((nxt.start, nxt.end, nxt.text, second, reason))
-                        i += 2
-                        continue
-            group = [tok]
-            while i + len(group) < len(toks) and text[group[-1].end : toks[i + len(group)].start] == "-":
-                group.append(toks[i + len(group)])
-            if len(group) > 1:
-                changes.extend(self._repair_compound(text, group, evidence))
-                i += len(group)
-                continue
+            if i + 1 < size and text[tok.end] == "-":  # a broken word or a compound?
+                taken = self._repair_hyphenated(text, toks, i, evidence, changes)
+                if taken:
+                    i += taken
+                    continue
             decided = self._decide_in(tok.text, evidence)
             if decided is not None:
                 changes.append((tok.start, tok.end, tok.text, decided[0], decided[1]))
@@ -531,6 +560,35 @@ class Repairer:
             last = end
         out.append(text[last:])
         return "".join(out), [(s, b, a, r) for s, _, b, a, r in changes]
+
+    def _repair_hyphenated(
+        self,
+        text: str,
+        toks: list[finnish.Token],
+        i: int,
+        evidence: Evidence | None,
+        changes: list[tuple[int, int, str, str, str]],
+    ) -> int:
+        """Repair the word broken over lines, or the hyphenated compound, that starts
+        at token ``i`` (followed by a hyphen); add its changes and return how many
+        tokens it took, or 0 when it is neither."""
+        tok, nxt = toks[i], toks[i + 1]
+        if nxt.text[:1].islower() and _HYPHEN_BREAK.fullmatch(text[tok.end : nxt.start]):
+            joined = self._repair_broken(tok.text, nxt.text, evidence)
+            if joined is not None:
+                (first, second), reason = joined
+                if first != tok.text:
+                    changes.append((tok.start, tok.end, tok.text, first, reason))
+                if second != nxt.text:
+                    changes.append((nxt.start, nxt.end, nxt.text, second, reason))
+                return 2
+        group = [tok]
+        while i + len(group) < len(toks) and text[group[-1].end : toks[i + len(group)].start] == "-":
+            group.append(toks[i + len(group)])
+        if len(group) == 1:
+            return 0
+        changes.extend(self._repair_compound(text, group, evidence))
+        return len(group)
 
     def _repair_compound(
         self, text: str, group: list[finnish.Token], evidence: Evidence | None
@@ -567,7 +625,7 @@ class Repairer:
         if decided is None:
             return (first, second), "voikko"
         repaired, reason = decided
-        seconds = {text for text, _ in finnish.candidates(second, MAX_CANDIDATES)}
+        seconds = _spellings(second)
         for head, _ in finnish.candidates(first, MAX_CANDIDATES):
             if repaired.startswith(head) and repaired[len(head) :] in seconds:
                 return (head, repaired[len(head) :]), reason
@@ -587,9 +645,10 @@ class Repairer:
         Returns:
             The repaired text and one Repair per changed word, with its line.
         """
+        toks = finnish.tokens(text)
         if evidence is None:
-            evidence = self.evidence([text])
-        repaired, changes = self._repair_spans(text, evidence)
+            evidence = self._evidence([toks])
+        repaired, changes = self._repair_spans(text, evidence, toks)
         repairs = [
             Repair(line + text.count("\n", 0, offset), before, after, reason)
             for offset, before, after, reason in changes
@@ -614,15 +673,28 @@ class Repairer:
 
 
 class _CardRepair:
-    """The repair of one card: its evidence, its lines and the repairs found."""
+    """The repair of one card: its evidence, its lines and the repairs found.
+
+    The word tokens of each text are found once per card.
+    """
 
     def __init__(self, repairer: Repairer, card: Card, keep: frozenset[str] = frozenset()) -> None:
         self.r = repairer
         self.card = card
         self.lines = card.original.splitlines()
+        self._line_starts = list(itertools.accumulate(
+            (len(line) for line in card.original.splitlines(keepends=True)), initial=0))
+        self._tokens: dict[str, list[finnish.Token]] = {}
         self.repairs: list[Repair] = []
-        self.evidence = repairer.evidence(self._texts())
+        self.evidence = repairer._evidence(self._tokens_of(text) for text in self._texts())
         self.evidence.keep = keep
+
+    def _tokens_of(self, text: str) -> list[finnish.Token]:
+        """The word tokens of a text of the card."""
+        toks = self._tokens.get(text)
+        if toks is None:
+            toks = self._tokens[text] = finnish.tokens(text)
+        return toks
 
     def _texts(self) -> list[str]:
         c = self.card
@@ -636,6 +708,21 @@ class _CardRepair:
         texts += [o.title for o in c.outputs] + [o.publisher for o in c.outputs]
         return [t for t in texts if t]
 
+    def _line_with(self, word: str, first: int, last: int) -> int:
+        """The first of lines ``first``..``last`` (1-based, within the card) that has
+        ``word`` among its words as ``_WORD_IN_LINE.findall`` finds them (where it
+        occurs with no letter, & or 6 on either side); 0 when none has."""
+        if not _WORD_IN_LINE.fullmatch(word):
+            return 0
+        text, starts, size = self.card.original, self._line_starts, len(word)
+        end = starts[last]
+        at = text.find(word, starts[first - 1], end)
+        while at >= 0:
+            if not (at and _WORD_CHAR.match(text, at - 1)) and not _WORD_CHAR.match(text, at + size):
+                return bisect.bisect_right(starts, at)
+            at = text.find(word, at + 1, end)
+        return 0
+
     def _span(self, key: str, line: int | None = None) -> tuple[int, int]:
         span = self.card.field_lines.get(key)
         if span is None:
@@ -647,19 +734,18 @@ class _CardRepair:
 
     def _locate(self, word: str, span: tuple[int, int]) -> int:
         first, last = span
-        for number in range(max(first, 1), min(last, len(self.lines)) + 1):
-            if word in _WORD_IN_LINE.findall(self.lines[number - 1]):
-                return number
-        for piece in re.split(r"-", word):
-            for number in range(max(first, 1), min(last, len(self.lines)) + 1):
-                if piece and piece in _WORD_IN_LINE.findall(self.lines[number - 1]):
+        low, high = max(first, 1), min(last, len(self.lines))
+        if low <= high:
+            for piece in (word, *word.split("-")):
+                number = self._line_with(piece, low, high) if piece else 0
+                if number:
                     return number
         return first
 
     def text(self, value: str | None, span: tuple[int, int]) -> str | None:
         if not value:
             return value
-        repaired, changes = self.r._repair_spans(value, self.evidence)
+        repaired, changes = self.r._repair_spans(value, self.evidence, self._tokens_of(value))
         for _, before, after, reason in changes:
             self.repairs.append(Repair(self._locate(before, span), before, after, reason))
         return repaired
@@ -671,8 +757,8 @@ class _CardRepair:
             return c.name
         others = [text for _, text in c.name_copies if text != c.name]
         spans = [self._span("name")] + [(ln, ln + 2) for ln, _ in c.name_copies]
-        toks = finnish.tokens(c.name)
-        partner_tokens = [finnish.tokens(o) for o in others]
+        toks = self._tokens_of(c.name)
+        partner_tokens = [self._tokens_of(o) for o in others]
         out: list[str] = []
         last = 0
         for tok in toks:
@@ -696,7 +782,7 @@ class _CardRepair:
     def _has(self, number: int, word: str) -> bool:
         if not 1 <= number <= len(self.lines):
             return False
-        return word in _WORD_IN_LINE.findall(self.lines[number - 1])
+        return self._line_with(word, number, number) == number
 
     def _name_word(self, word: str, partners: list[str]) -> tuple[str, str] | None:
         alone = self.r._decide_in(word, self.evidence)
@@ -803,15 +889,20 @@ def _seen(reading: Reading, evidence: Evidence) -> bool:
 def _align(repairer: Repairer, word: str, others: list[finnish.Token]) -> str | None:
     """The word of another name copy at the same place, if one can be told."""
     lower = word.lower()
-    mine = {t for t, _ in finnish.candidates(lower, MAX_CANDIDATES)}
     for tok in others:
         if tok.text.lower() == lower:
             return tok.text
+    mine = _spellings(lower)
     for tok in others:
-        theirs = {t for t, _ in finnish.candidates(tok.text.lower(), MAX_CANDIDATES)}
-        if mine & theirs:
+        if not mine.isdisjoint(_spellings(tok.text.lower())):
             return tok.text
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _spellings(word: str) -> frozenset[str]:
+    """The spellings a word may stand for (:func:`finnish.candidates`), as a set."""
+    return frozenset(text for text, _ in finnish.candidates(word, MAX_CANDIDATES))
 
 
 def _hyphen_wholes(text: str, toks: list[finnish.Token]) -> list[str]:
