@@ -9,6 +9,9 @@ canonical "1500.5" from Oxigraph; a simple literal equals an xsd:string one).
 Usage::
 
     .venv/bin/python bench/queries.py [--graph dist/hankekg.ttl] [-n 20] [--out bench/results-queries.md]
+
+For a large graph (thousands of projects), bench/query_speed.py times Oxigraph alone, splits the
+engine from the row conversion, and checks an edited catalogue against an old one.
 """
 
 from __future__ import annotations
