@@ -211,6 +211,12 @@ def test_xsd_string_is_a_simple_literal():
     ("SELECT * { ?s ?p ?o }", "SELECT"),
     ("PREFIX a: <http://x/#select>\n# ASK in a comment\nask { ?s ?p 'SELECT' }", "ASK"),
     ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    # an apostrophe in a comment opens no string: the SELECT after it is still seen
+    ("# the project's cards\n# and the card's links\nSELECT ?s { ?s ?p ?o }", "SELECT"),
+    ("# don't\nDESCRIBE <http://x/a'b>", "DESCRIBE"),
+    # a keyword inside a long string or a comment is not the form
+    ("# SELECT\nASK { ?s ?p \"\"\"a \"SELECT\" b\nCONSTRUCT\"\"\" }", "ASK"),
+    ("ASK { ?s ?p '''it's\nDESCRIBE''' }", "ASK"),
 ])
 def test_query_form(text, form):
     assert query_form(text) == form

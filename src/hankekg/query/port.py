@@ -291,8 +291,16 @@ class QueryPort(Protocol):
         ...
 
 
-_IRI_OR_STRING = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
-_COMMENT = re.compile(r"#[^\n]*")
+# One left-to-right scan over what may hide a keyword or a '#': long strings, strings, IRIs
+# and comments, whichever starts first (so an apostrophe in a comment does not open a string).
+_NOT_CODE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>\s"{}|^`\\]*>'
+    r"|#[^\n]*"
+)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 
@@ -302,8 +310,7 @@ def query_form(query: str) -> str:
     Raises:
         QueryError: no query form keyword was found (an update, or not SPARQL at all).
     """
-    # IRIs and strings first (they may contain '#'), then comments.
-    stripped = _COMMENT.sub(" ", _IRI_OR_STRING.sub(" ", query))
+    stripped = _NOT_CODE.sub(" ", query)
     match = _FORM.search(stripped)
     if not match:
         raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
