@@ -114,6 +114,15 @@ class Graphs:
     def union_size(self) -> int:
         return sum(1 for _ in merge_sorted(self.ntriples.values()))
 
+    def lines(self, name: URIRef) -> Iterator[bytes]:
+        """One graph's sorted lines (each with its newline); none for a graph not built."""
+        data = self.ntriples.get(name, b"")
+        return iter(data.splitlines(keepends=True))
+
+    def union_lines(self) -> Iterator[bytes]:
+        """Every triple of every graph once, sorted, line by line (what the N-Triples dump holds)."""
+        return merge_sorted(self.ntriples.values())
+
     def union_ntriples(self) -> bytes:
         """Every triple of every graph once, sorted: the N-Triples dump."""
         return b"".join(merge_sorted(self.ntriples.values()))
