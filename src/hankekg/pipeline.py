@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from tempfile import TemporaryDirectory, gettempdir
 
 from rdflib import Dataset, Graph
 
@@ -242,10 +243,20 @@ def merge_projects(cards: Iterable[Card], records: Iterable[RegistryRecord], res
 
 def build_graph(
     projects: list[Project], resolver: Resolver, base: str = DEFAULT_DATA_BASE,
-    kohesio: dict[str, str] | None = None,
+    kohesio: dict[str, str] | None = None, spill: Path | None = None,
 ) -> tuple[Graphs, list[Problem], list[Organisation], dict[str, int]]:
-    """Map projects to the named graphs (data, provenance, links and ontology)."""
-    dataset = LineDataset()
+    """Map projects to the named graphs (data, provenance, links and ontology).
+
+    With ``spill`` (a folder), a graph of more than :data:`hankekg.rdf.sink.SPILL_LINES`
+    triples is written out in sorted runs under a temporary folder in it and finished as a
+    file there, so memory stays bounded whatever the number of projects; the result is
+    the same.
+    """
+    workdir = None
+    if spill is not None:
+        spill.mkdir(parents=True, exist_ok=True)
+        workdir = TemporaryDirectory(prefix="hankekg-graph-", dir=spill)
+    dataset = LineDataset(workdir)
     ontology = dataset.graph(ONTOLOGY_GRAPH)
     for name in PUBLISHED_ONTOLOGY:
         for triple in Graph().parse(paths.ontology_dir() / name, format="turtle"):
@@ -335,12 +346,19 @@ def build(
     projects = merge_projects(cards, good_records, resolver, problems)
     clock.lap("merge")
     graphs, org_problems, organisations, link_counts = build_graph(
-        projects, resolver, base, load_matches(reference / "kohesio.csv"))
+        projects, resolver, base, load_matches(reference / "kohesio.csv"),
+        spill=cache_dir if cache_dir is not None else Path(gettempdir()))
     clock.lap("map")
     problems.extend(org_problems)
     for item in (*cards, *good_records):
         problems.extend(item.problems)
-    outcome = validate(graphs.union_ntriples(), ontology_included=True, workers=workers)
+    if graphs.on_disk:  # a big build: the validator reads the union from a file
+        union = graphs.workdir / "union.nt"
+        graphs.write_union(union)
+        outcome = validate(union, ontology_included=True, workers=workers)
+        union.unlink()
+    else:
+        outcome = validate(graphs.union_ntriples(), ontology_included=True, workers=workers)
     clock.lap("validate")
     return BuildResult(outcomes, graphs, outcome, problems, records, projects, organisations, link_counts,
                        cache_stats, clock.seconds)

@@ -123,6 +123,7 @@ class ProjectMapper:
         self.prov: Graph | LineGraph = dataset.graph(PROVENANCE_GRAPH)
         self.links: Graph | LineGraph = dataset.graph(LINKS_GRAPH)
         self.link_counts: Counter = Counter()
+        self._links_made: set[tuple] = set()
 
     def add(self, project: Project) -> URIRef:
         """Map one project; returns its IRI. Organisations are written by :meth:`finish`."""
@@ -351,8 +352,10 @@ class ProjectMapper:
         p.add((entity, HK.repairCount, Literal(len(card.repairs), datatype=XSD.nonNegativeInteger)))
 
     def _link(self, linkset: str, subject: URIRef, predicate: URIRef, target: URIRef) -> None:
-        if (subject, predicate, target) not in self.links:
-            self.links.add((subject, predicate, target))
+        link = (subject, predicate, target)
+        if link not in self._links_made:  # the graph may have spilled to disk: keep our own set
+            self._links_made.add(link)
+            self.links.add(link)
             self.link_counts[linkset] += 1
 
     def finish(self) -> list[Organisation]:
