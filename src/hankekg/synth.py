@@ -2,14 +2,15 @@
 
 ``generate(n, seed, out)`` writes::
 
-    out/cards/S1xxxx.txt                 n cards in the layout of the seed card, OCR-damaged
+    out/cards/S1xxxx.txt (A1xxxx.txt)    n cards in the layout of the seed card, OCR-damaged
     out/registry/eura2014/S1xxxx.txt     the matching EURA2014 project pages (clean Finnish)
     out/reference/                       a copy of the reference data (data/reference)
 
-Project codes are ``S10000 + i`` (i = 0 … n-1; at most 90,000 projects fit the five
-digits). The output is a function of (n, seed) and of the word pool alone: the same
-arguments give byte-identical files (``generate`` never reads the clock or the
-environment and iterates over nothing unordered).
+Project codes are ``S10000 + i`` (i = 0 … 89,999, the five digits of an EURA2014 code),
+then, as ERDF projects, ``A10000 + i - 90,000``: at most 180,000 projects. The output is a
+function of (n, seed) and of the word pool alone: the same arguments give byte-identical
+files (``generate`` never reads the clock or the environment and iterates over nothing
+unordered).
 
 What the cards look like (see shared/design/card-format.md and the seed card):
 
@@ -49,7 +50,15 @@ from hankekg import paths
 from hankekg.cards import finnish
 
 FIRST_CODE = 10000
-MAX_PROJECTS = 90000
+CODE_LETTERS = "SA"
+"""EURA2014 code letters in the order they are used: S (ESF projects), then A (ERDF)."""
+PER_LETTER = 90000
+MAX_PROJECTS = PER_LETTER * len(CODE_LETTERS)
+
+
+def project_code(i: int) -> str:
+    """The code of the i-th synthetic project: S10000 … S99999, then A10000 … A99999."""
+    return f"{CODE_LETTERS[i // PER_LETTER]}{FIRST_CODE + i % PER_LETTER}"
 SUMMARY_HEADING = "3 Suunnitelman mukainen tiivistelmä toteutuksesta"
 WRAP = 90
 
@@ -384,7 +393,7 @@ class Generator:
 
     def project(self, i: int) -> SynthProject:
         rng = self.rng
-        code = f"S{FIRST_CODE + i}"
+        code = project_code(i)
         name = self.title(2, 6)
         if rng.random() < 0.4:
             name += " – " + " ".join(self._words(rng.randint(2, 5)))

@@ -105,3 +105,28 @@ def test_cli(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "cards").glob("*.txt"))) == 5
     assert (tmp_path / "reference" / "organisations.csv").is_file()
+
+
+def test_codes_go_on_past_ninety_thousand_as_erdf_codes():
+    from hankekg.iris import PROJECT_CODE
+    from hankekg.synth import MAX_PROJECTS, project_code
+
+    assert [project_code(i) for i in (0, 89_999, 90_000, 179_999)] == ["S10000", "S99999", "A10000", "A99999"]
+    codes = [project_code(i) for i in range(0, MAX_PROJECTS, 7)] + [project_code(MAX_PROJECTS - 1)]
+    assert len(set(codes)) == len(codes)
+    assert all(PROJECT_CODE.match(c) for c in codes)
+    with pytest.raises(ValueError):
+        Generator(MAX_PROJECTS + 1, 1)
+
+
+def test_an_erdf_coded_card_reads_as_its_code(tmp_path, monkeypatch):
+    # the 90,001st project is the first A-code: make it the first one generated
+    import hankekg.synth as synth
+
+    monkeypatch.setattr(synth, "PER_LETTER", 1)
+    generate(2, 1, tmp_path)
+    names = sorted(p.name for p in (tmp_path / "cards").iterdir())
+    assert names == ["A10000.txt", "S10000.txt"]
+    card = parse_card((tmp_path / "cards" / "A10000.txt").read_text(encoding="utf-8"), "A10000.txt")
+    assert card.code == "A10000"
+    assert read_registry_page(tmp_path / "registry" / "eura2014" / "A10000.txt").code == "A10000"
