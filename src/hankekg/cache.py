@@ -123,7 +123,7 @@ def read_cards(files: Iterable[Path], cache: CardCache, read_many: Callable[[lis
         keys[i] = cache.key(data, pipeline._label(path, data_dir), curation.keep_for(path.name))
         card = cache.get(keys[i])
         if card is not None:
-            found[i] = pipeline.CardOutcome(path, card)
+            found[i] = pipeline.CardOutcome(path, card).packed()
             if advance:
                 advance(path)
     misses = [i for i in range(len(files)) if i not in found]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from tempfile import TemporaryDirectory, gettempdir
@@ -17,6 +18,7 @@ from tempfile import TemporaryDirectory, gettempdir
 from rdflib import Dataset, Graph
 
 from hankekg import paths
+from hankekg.cards.codec import card_from_bytes, card_to_bytes
 from hankekg.cards.parse import parse_card
 from hankekg.cards.read import read_card
 from hankekg.cards.repair import Repairer
@@ -29,7 +31,7 @@ from hankekg.rdf.sink import Graphs, LineDataset
 from hankekg.registry.parse import read_registry_page
 from hankekg.resolve.curation import Curation, load_curation
 from hankekg.resolve.kohesio import load_matches
-from hankekg.resolve.merge import Project, merge
+from hankekg.resolve.merge import Project, merge, registry_parties
 from hankekg.resolve.organisations import Organisation, OrganisationIndex
 from hankekg.resolve.resolver import Resolver
 from hankekg.validate.fast import validate
@@ -49,13 +51,96 @@ EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
 
 
-@dataclass(frozen=True)
 class CardOutcome:
-    """What became of one card file: a card, or the error that stopped it."""
+    """What became of one card file: a card, or the error that stopped it.
 
-    path: Path
-    card: Card | None
-    error: HankekgError | None = None
+    A build keeps its cards *packed* (:meth:`packed`: the lossless JSON of
+    :mod:`hankekg.cards.codec`, compressed: ~5 KB a card where the objects take ~30 KB, so
+    100,000 cards fit in memory); ``card`` then unpacks a
+    fresh copy on each access. What the report counts is at hand without unpacking:
+    ``code``, ``source``, ``encoding``, ``problems`` and the numbers of ``repairs``,
+    ``unmapped`` and ``garbage`` lines.
+    """
+
+    __slots__ = ("path", "error", "code", "source", "encoding", "problems", "repairs", "unmapped",
+                 "garbage", "_card", "_packed")
+
+    def __init__(self, path: Path, card: Card | None, error: HankekgError | None = None):
+        self.path = path
+        self.error = error
+        self._card = card
+        self._packed: bytes | None = None
+        self.code = card.code if card is not None else None
+        self.source = card.source if card is not None else None
+        self.encoding = card.encoding if card is not None else None
+        self.problems: tuple[Problem, ...] = card.problems if card is not None else ()
+        self.repairs = len(card.repairs) if card is not None else 0
+        self.unmapped = len(card.unmapped) if card is not None else 0
+        self.garbage = len(card.garbage) if card is not None else 0
+
+    @property
+    def has_card(self) -> bool:
+        return self._card is not None or self._packed is not None
+
+    @property
+    def card(self) -> Card | None:
+        """The card (unpacked anew on each access when packed), or None when it failed."""
+        if self._packed is not None:
+            return card_from_bytes(zlib.decompress(self._packed))
+        return self._card
+
+    def packed(self) -> CardOutcome:
+        """The same outcome holding its card packed (itself when there is no card)."""
+        if self._card is None:
+            return self
+        out = CardOutcome(self.path, self._card, self.error)
+        out._packed = zlib.compress(card_to_bytes(self._card), 1)
+        out._card = None
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CardOutcome):
+            return NotImplemented
+        return (self.path, self.card, self.error) == (other.path, other.card, other.error)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, like the dataclass it was
+
+    def __repr__(self) -> str:
+        what = f"error={self.error!r}" if self.error else f"code={self.code!r}"
+        return f"CardOutcome({str(self.path)!r}, {what}{', packed' if self._packed else ''})"
+
+    def __getstate__(self):
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+
+
+class Cards(Sequence):
+    """The cards of a build's outcomes, in order, each unpacked when it is reached."""
+
+    def __init__(self, outcomes: list[CardOutcome]):
+        self._outcomes = [o for o in outcomes if o.has_card]
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [o.card for o in self._outcomes[index]]
+        return self._outcomes[index].card
+
+    def __iter__(self) -> Iterator[Card]:
+        for outcome in self._outcomes:
+            yield outcome.card
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Cards, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -69,6 +154,22 @@ class RecordOutcome:
 
 @dataclass
 class BuildResult:
+    """What a build made.
+
+    Attributes:
+        outcomes: one per card file, in file order (cards packed: see :class:`CardOutcome`).
+        graphs: the named graphs.
+        validation: the SHACL results and completeness.
+        problems: every input problem found.
+        records: one per registry page, in file order.
+        projects: one per project code, merged from its card and record; the cards in
+            them are :func:`text_free` (the whole cards are in :attr:`cards`).
+        organisations: every organisation node.
+        link_counts: links made per link set.
+        cache_stats: hits and misses of the card cache, when one was used.
+        timings: seconds per stage.
+    """
+
     outcomes: list[CardOutcome]
     graphs: Graphs
     validation: ValidationOutcome
@@ -86,8 +187,10 @@ class BuildResult:
         return self.graphs.dataset
 
     @property
-    def cards(self) -> list[Card]:
-        return [o.card for o in self.outcomes if o.card is not None]
+    def cards(self) -> Cards:
+        """Every card read, in file order (a sequence that unpacks each card as it is reached:
+        iterate it rather than holding a list of 100,000 cards)."""
+        return Cards(self.outcomes)
 
     @property
     def failures(self) -> list[tuple[Path, HankekgError]]:
@@ -219,16 +322,32 @@ def read_records(
     return outcomes
 
 
+def _duplicate(item, first, what: str) -> Problem:
+    return Problem(item.source, item.field_lines.get("name", (1, 1))[0], "duplicate-code",
+                   f"project code {item.code} is already on {first.source}; this {what} was not used")
+
+
 def _unique(items, what: str, problems: list[Problem]) -> dict:
     """Items by project code; a second item with a code already seen becomes a problem."""
     by_code: dict = {}
     for item in items:
         if item.code in by_code:
-            problems.append(Problem(item.source, item.field_lines.get("name", (1, 1))[0], "duplicate-code",
-                                    f"project code {item.code} is already on {by_code[item.code].source}; "
-                                    f"this {what} was not used"))
+            problems.append(_duplicate(item, by_code[item.code], what))
             continue
         by_code[item.code] = item
+    return by_code
+
+
+def _unique_cards(outcomes: Iterable[CardOutcome], problems: list[Problem]) -> dict[str, CardOutcome]:
+    """:func:`_unique` over the cards of outcomes, unpacking only a duplicate's card."""
+    by_code: dict[str, CardOutcome] = {}
+    for outcome in outcomes:
+        if not outcome.has_card:
+            continue
+        if outcome.code in by_code:
+            problems.append(_duplicate(outcome.card, by_code[outcome.code], "card"))
+            continue
+        by_code[outcome.code] = outcome
     return by_code
 
 
@@ -239,6 +358,21 @@ def merge_projects(cards: Iterable[Card], records: Iterable[RegistryRecord], res
     by_record = _unique(records, "registry page", problems)
     return [merge(by_card.get(code), by_record.get(code), resolver)
             for code in sorted(by_card.keys() | by_record.keys())]
+
+
+def _mapper(resolver: Resolver, base: str, kohesio: dict[str, str] | None,
+            spill: Path | None) -> tuple[LineDataset, OrganisationIndex, ProjectMapper]:
+    workdir = None
+    if spill is not None:
+        spill.mkdir(parents=True, exist_ok=True)
+        workdir = TemporaryDirectory(prefix="hankekg-graph-", dir=spill)
+    dataset = LineDataset(workdir)
+    ontology = dataset.graph(ONTOLOGY_GRAPH)
+    for name in PUBLISHED_ONTOLOGY:
+        for triple in Graph().parse(paths.ontology_dir() / name, format="turtle"):
+            ontology.add(triple)
+    index = OrganisationIndex(resolver)
+    return dataset, index, ProjectMapper(dataset, Minter(base), resolver, index, kohesio)
 
 
 def build_graph(
@@ -252,22 +386,52 @@ def build_graph(
     file there, so memory stays bounded whatever the number of projects; the result is
     the same.
     """
-    workdir = None
-    if spill is not None:
-        spill.mkdir(parents=True, exist_ok=True)
-        workdir = TemporaryDirectory(prefix="hankekg-graph-", dir=spill)
-    dataset = LineDataset(workdir)
-    ontology = dataset.graph(ONTOLOGY_GRAPH)
-    for name in PUBLISHED_ONTOLOGY:
-        for triple in Graph().parse(paths.ontology_dir() / name, format="turtle"):
-            ontology.add(triple)
-    index = OrganisationIndex(resolver)
+    dataset, index, mapper = _mapper(resolver, base, kohesio, spill)
     index.learn(projects)
-    mapper = ProjectMapper(dataset, Minter(base), resolver, index, kohesio)
     for project in projects:
         mapper.add(project)
     organisations = mapper.finish()
     return dataset.finish(), index.problems, organisations, dict(mapper.link_counts)
+
+
+def text_free(project: Project) -> Project:
+    """The project with its card's texts left out (prose, original text, repairs and
+    unmapped lines; the facts stay): what a build keeps of each project once mapped."""
+    if project.card is None:
+        return project
+    card = replace(project.card, original="", background=None, goals=None, method=None, practices=None,
+                   results=None, dissemination=None, notes=None, name_copies=(), repairs=(), unmapped=(),
+                   garbage=(), field_lines={})
+    return replace(project, card=card)
+
+
+def map_sources(
+    outcomes: list[CardOutcome], records: list[RegistryRecord], resolver: Resolver, problems: list[Problem],
+    base: str = DEFAULT_DATA_BASE, kohesio: dict[str, str] | None = None, spill: Path | None = None,
+) -> tuple[Graphs, list[Problem], list[Organisation], dict[str, int], list[Project]]:
+    """:func:`merge_projects` and :func:`build_graph` in one pass, one project at a time.
+
+    Each card is unpacked, merged with its record, mapped and let go, so the build never
+    holds more than one whole card; the projects returned are :func:`text_free`. The
+    graphs, problems and organisations are those of ``build_graph(merge_projects(...))``:
+    the organisation index learns the registry's business IDs from the records before the
+    first project is mapped, and checks each project's business IDs in code order as
+    :meth:`~hankekg.resolve.organisations.OrganisationIndex.learn` does.
+    """
+    by_card = _unique_cards(outcomes, problems)
+    by_record = _unique(records, "registry page", problems)
+    dataset, index, mapper = _mapper(resolver, base, kohesio, spill)
+    for code in sorted(by_record):
+        index.learn_registry(registry_parties(by_record[code], resolver))
+    projects = []
+    for code in sorted(by_card.keys() | by_record.keys()):
+        outcome = by_card.get(code)
+        project = merge(outcome.card if outcome else None, by_record.get(code), resolver)
+        index.check(project)
+        mapper.add(project)
+        projects.append(text_free(project))
+    organisations = mapper.finish()
+    return dataset.finish(), index.problems, organisations, dict(mapper.link_counts), projects
 
 
 def input_files(data_dir: Path) -> list[Path]:
@@ -340,18 +504,17 @@ def build(
     clock.lap("read cards")
     records = read_records(registry_files(data_dir), advance, data_dir, workers)
     clock.lap("read registry")
-    cards = [o.card for o in outcomes if o.card is not None]
     good_records = [o.record for o in records if o.record is not None]
     problems: list[Problem] = []
-    projects = merge_projects(cards, good_records, resolver, problems)
-    clock.lap("merge")
-    graphs, org_problems, organisations, link_counts = build_graph(
-        projects, resolver, base, load_matches(reference / "kohesio.csv"),
+    graphs, org_problems, organisations, link_counts, projects = map_sources(
+        outcomes, good_records, resolver, problems, base, load_matches(reference / "kohesio.csv"),
         spill=cache_dir if cache_dir is not None else Path(gettempdir()))
-    clock.lap("map")
+    clock.lap("merge and map")
     problems.extend(org_problems)
-    for item in (*cards, *good_records):
-        problems.extend(item.problems)
+    for outcome in outcomes:
+        problems.extend(outcome.problems)
+    for record in good_records:
+        problems.extend(record.problems)
     if graphs.on_disk:  # a big build: the validator reads the union from a file
         union = graphs.workdir / "union.nt"
         graphs.write_union(union)

@@ -22,21 +22,37 @@ _CLASSES = {cls.__name__: cls for cls in (
 )}
 
 
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
+
+# Runs of the small records a card has by the hundred, written as rows: [[line, before,
+# after, reason], …] instead of one object each (a third of the size, several times faster).
+_ROWS = {model.Repair: "$repairs", model.SourceLine: "$lines"}
+_ROW_CLASSES = {tag: cls for cls, tag in _ROWS.items()}
+
+
 def _encode(value):
-    if dataclasses.is_dataclass(value) and type(value).__name__ in _CLASSES:
-        return {"$": type(value).__name__,
-                **{f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    cls = type(value)
+    if cls in _FIELDS:
+        out = {"$": cls.__name__}
+        for name in _FIELDS[cls]:
+            out[name] = _encode(getattr(value, name))
+        return out
+    if value is None or cls in (str, int, float, bool):
+        return value
+    if isinstance(value, (tuple, list)):
+        if value and type(value[0]) in _ROWS and all(type(v) is type(value[0]) for v in value):
+            fields = _FIELDS[type(value[0])]
+            return {_ROWS[type(value[0])]: [[getattr(v, f) for f in fields] for v in value]}
+        return [_encode(v) for v in value]
     if isinstance(value, Enum):
         return {"$role": value.value}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
-    if isinstance(value, (tuple, list)):
-        return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {"$dict": [[k, _encode(v)] for k, v in value.items()]}
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot encode {type(value).__name__} in a card")
 
@@ -49,6 +65,9 @@ def _decode(value):
     if "$" in value:
         cls = _CLASSES[value["$"]]
         return cls(**{k: _decode(v) for k, v in value.items() if k != "$"})
+    for tag, cls in _ROW_CLASSES.items():
+        if tag in value:
+            return tuple(cls(*row) for row in value[tag])
     if "$role" in value:
         return model.Role(value["$role"])
     if "$date" in value:

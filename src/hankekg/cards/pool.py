@@ -37,12 +37,14 @@ def _init(reference: Path, data_dir: Path | None, curation: Curation | None) -> 
 def _chunk(files: list[Path]):
     from hankekg import pipeline
 
-    return pipeline.read_cards(files, _STATE["repairer"], None, _STATE["data_dir"], _STATE["curation"])
+    outcomes = pipeline.read_cards(files, _STATE["repairer"], None, _STATE["data_dir"], _STATE["curation"])
+    return [outcome.packed() for outcome in outcomes]
 
 
 def read_cards(files, reference: Path, data_dir: Path | None = None, curation: Curation | None = None,
                workers: int = 2, chunk: int = 64):
-    """:func:`hankekg.pipeline.read_cards` over ``workers`` processes; same outcomes, same order."""
+    """:func:`hankekg.pipeline.read_cards` over ``workers`` processes; same outcomes, same order,
+    each card packed (:meth:`hankekg.pipeline.CardOutcome.packed`: the build holds them all)."""
     from hankekg.cards.repair import zipf
 
     files = list(files)

@@ -266,8 +266,8 @@ def write_html_report(result: BuildResult, graph: Graph | EmbeddedStore, out: Pa
                 for s in sorted((*c.unmapped, *c.garbage), key=lambda s: s.line))
     conflicts = [c for p in result.projects for c in p.conflicts]
     matches = [m for p in result.projects for m in p.matches]
-    totals = {"matrix": len(v.completeness), "repairs": sum(len(c.repairs) for c in cards),
-              "unmapped": sum(len(c.unmapped) + len(c.garbage) for c in cards), "conflicts": len(conflicts),
+    totals = {"matrix": len(v.completeness), "repairs": sum(o.repairs for o in result.outcomes),
+              "unmapped": sum(o.unmapped + o.garbage for o in result.outcomes), "conflicts": len(conflicts),
               "matches": len(matches), "problems": len(problems)}
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,

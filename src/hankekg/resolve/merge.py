@@ -137,9 +137,9 @@ def merge(card: Card | None, record: RegistryRecord | None, resolver: Resolver) 
     start = _pick(code, "start", card.start if card else None, record.start if record else None, conflicts)
     end = _pick(code, "end", card.end if card else None, record.end if record else None, conflicts)
 
-    registry_parties = _registry_parties(record, resolver) if record else []
-    card_parties, matches = _card_parties(card, registry_parties, resolver) if card else ([], [])
-    parties = registry_parties + _reconcile_roles(code, card_parties, registry_parties, conflicts)
+    registry = registry_parties(record, resolver) if record else []
+    card_parties, matches = _card_parties(card, registry, resolver) if card else ([], [])
+    parties = registry + _reconcile_roles(code, card_parties, registry, conflicts)
     return Project(code, card, record, name, start, end, tuple(parties), tuple(conflicts), tuple(matches))
 
 
@@ -153,7 +153,8 @@ def _pick(code, field, card_value, registry_value, conflicts, same=None):
     return registry_value if registry_value is not None else card_value
 
 
-def _registry_parties(record: RegistryRecord, resolver: Resolver) -> list[Party]:
+def registry_parties(record: RegistryRecord, resolver: Resolver) -> list[Party]:
+    """The parties a registry record names (applicant first), as :func:`merge` gives them."""
     source = SourceRef("registry", record.code, record.source)
     parties = []
     if record.applicant and record.applicant.name:

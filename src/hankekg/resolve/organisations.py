@@ -11,13 +11,14 @@ else the name on the cards; every other name becomes an alternative label.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stdnum.fi import ytunnus
 
 from hankekg.iris import Minter
 from hankekg.model import Problem
-from hankekg.resolve.merge import Project, name_key
+from hankekg.resolve.merge import Party, Project, name_key
 from hankekg.resolve.resolver import Resolver, normalise_space
 
 _RANK = {"gazetteer": 0, "registry": 1, "card": 2}
@@ -47,13 +48,24 @@ class OrganisationIndex:
         self._bid_by_name: dict[str, set[str]] = defaultdict(set)
         self.problems: list[Problem] = []
 
-    def learn(self, projects: list[Project]) -> None:
-        """First pass: remember which names the registry gives business IDs for."""
+    def learn(self, projects: Iterable[Project]) -> None:
+        """First pass: remember which names the registry gives business IDs for, and report
+        every invalid business ID. The same as :meth:`learn_registry` over the projects'
+        registry parties, then :meth:`check` of each project."""
         for project in projects:
-            for party in project.parties:
-                bid = self._valid(party.business_id, project, party.source.file)
-                if bid and party.source.kind == "registry":
-                    self._bid_by_name[name_key(party.name)].add(bid)
+            self.check(project)
+            self.learn_registry(project.parties)
+
+    def learn_registry(self, parties: Iterable[Party]) -> None:
+        """Remember the business ID the registry gives each name (other parties are skipped)."""
+        for party in parties:
+            if party.source.kind == "registry" and party.business_id and ytunnus.is_valid(party.business_id):
+                self._bid_by_name[name_key(party.name)].add(ytunnus.format(party.business_id))
+
+    def check(self, project: Project) -> None:
+        """Report each invalid business ID of a project's parties (card and registry)."""
+        for party in project.parties:
+            self._valid(party.business_id, project, party.source.file)
 
     def _valid(self, bid: str | None, project: Project, file: str) -> str | None:
         if not bid:
