@@ -311,7 +311,8 @@ def validate(
     from rdflib import Dataset
     from rdflib.util import guess_format
 
-    from hankekg.publish.dumps import union, write_turtle
+    from hankekg.publish.dumps import union
+    from hankekg.publish.files import write_atomic
     from hankekg.validate.run import validate as run_validation
 
     if not graph.is_file():
@@ -337,7 +338,7 @@ def validate(
     verdict = "[green]conforms[/]" if outcome.conforms else "[red]does not conform[/]"
     out.print(f"{verdict}: {counts['Violation']} violations, {counts['Warning']} warnings, {counts['Info']} infos")
     if report:
-        write_turtle(outcome.report, report)
+        write_atomic(report, outcome.report_turtle())
         out.print(f"report: {report}")
     raise typer.Exit(0 if outcome.conforms else 1)
 

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 
 from hankekg.pipeline import BuildResult
-from hankekg.publish.dumps import turtle_bytes
 from hankekg.publish.files import open_atomic, write_atomic, write_text_atomic
 
 if TYPE_CHECKING:
@@ -88,7 +87,7 @@ def write_report(result: BuildResult, folder: Path, graph: Graph | EmbeddedStore
     v = result.validation
     triples = result.graphs.union_size
     write_text_atomic(folder / "coverage.csv", coverage_csv(coverage(graph)))
-    write_atomic(folder / "validation.ttl", turtle_bytes(v.report))
+    write_atomic(folder / "validation.ttl", v.report_turtle())
     write_text_atomic(
         folder / "results.csv",
         _csv(

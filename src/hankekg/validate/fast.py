@@ -93,7 +93,6 @@ from hankekg.validate.run import (
     _completeness,
     _rows,
     completeness_fields,
-    report_graph,
     row_key,
 )
 from hankekg.validate.shapes import load_ontology, load_shapes
@@ -669,7 +668,7 @@ def validate(data: Graph | bytes | str | Path, ontology_included: bool = True, w
                                         allow_infos=True, advanced=True)
         rows = tuple(sorted(_rows(report, fields), key=row_key))
         return ValidationOutcome(conforms=not any(r.severity == "Violation" for r in rows), rows=rows,
-                                 completeness=_completeness(whole, rows, fields), report=report)
+                                 completeness=_completeness(whole, rows, fields), engine_report=report)
     if native:
         native, why = native_ok(shapes)
         if not native:
@@ -710,5 +709,4 @@ def validate(data: Graph | bytes | str | Path, ontology_included: bool = True, w
         conforms=conforms,
         rows=rows,
         completeness=_completeness(projects, rows, fields),
-        report=report_graph(conforms, rows),
     )

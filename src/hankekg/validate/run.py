@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass
+from functools import cached_property
 
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
@@ -60,10 +62,32 @@ class Completeness:
 
 @dataclass(frozen=True)
 class ValidationOutcome:
-    conforms: bool  # no sh:Violation
+    """What validation found.
+
+    Attributes:
+        conforms: no ``sh:Violation``.
+        rows: every result, sorted by :func:`row_key`.
+        completeness: per project, the fields filled and missing.
+        engine_report: pyshacl's own ``sh:ValidationReport`` when pyshacl made the rows;
+            None when they came from rows (the fast validator): :attr:`report` and
+            :meth:`report_turtle` then state the rows.
+    """
+
+    conforms: bool
     rows: tuple[ResultRow, ...]
     completeness: tuple[Completeness, ...]
-    report: Graph
+    engine_report: Graph | None = None
+
+    @cached_property
+    def report(self) -> Graph:
+        """The ``sh:ValidationReport`` as an rdflib graph (made from the rows on first use)."""
+        return self.engine_report if self.engine_report is not None else report_graph(self.conforms, self.rows)
+
+    def report_turtle(self) -> bytes:
+        """The report as Turtle (report/validation.ttl)."""
+        if self.engine_report is not None:
+            return self.engine_report.serialize(format="turtle", encoding="utf-8")
+        return report_turtle(self.conforms, self.rows)
 
     @property
     def violations(self) -> tuple[ResultRow, ...]:
@@ -117,7 +141,7 @@ def validate(data: Graph, ontology_included: bool = False) -> ValidationOutcome:
         conforms=not any(r.severity == "Violation" for r in rows),
         rows=rows,
         completeness=_completeness(data, rows, fields),
-        report=report,
+        engine_report=report,
     )
 
 
@@ -141,36 +165,61 @@ def _rows(report: Graph, fields: dict[URIRef, tuple[str, str]]):
 _IRI_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
 
 
-def report_graph(conforms: bool, rows: tuple[ResultRow, ...]) -> Graph:
-    """A ``sh:ValidationReport`` stating ``rows``, for an engine that gives rows, not a report.
+def report_triples(conforms: bool, rows: tuple[ResultRow, ...]) -> Iterator[tuple]:
+    """The triples of a ``sh:ValidationReport`` stating ``rows``, for an engine that gives rows.
 
     Every result is a node of its own (``_:r1`` …, in row order) with its severity, focus
-    node, source shape, message, and — where the row has them — path and value. A path or
+    node (an IRI, or a blank node of that label), source shape, message, and — where the row has them — path and value. A path or
     shape is written as an IRI when it is one; a path of several steps or a nested shape
     (a blank node in shapes/) is left out, as is a value's datatype: ``sh:value`` is an IRI
     when the row's value reads as one, else a plain literal of its text (results.csv has
-    the same rows).
+    the same rows). The report node's triples come first, then each result's.
     """
-    g = Graph()
-    g.bind("sh", SH)
     report = BNode("report")
-    g.add((report, RDF.type, SH.ValidationReport))
-    g.add((report, SH.conforms, Literal(conforms)))
+    yield report, RDF.type, SH.ValidationReport
+    yield report, SH.conforms, Literal(conforms)
+    for n in range(1, len(rows) + 1):
+        yield report, SH.result, BNode(f"r{n}")
     severities = {name: iri for iri, name in SEVERITIES.items()}
     for n, row in enumerate(rows, start=1):
         result = BNode(f"r{n}")
-        g.add((report, SH.result, result))
-        g.add((result, RDF.type, SH.ValidationResult))
-        g.add((result, SH.resultSeverity, severities[row.severity]))
-        g.add((result, SH.focusNode, URIRef(row.focus)))
-        g.add((result, SH.resultMessage, Literal(row.message)))
+        yield result, RDF.type, SH.ValidationResult
+        yield result, SH.resultSeverity, severities[row.severity]
+        # a focus node that is no IRI was a blank node of the data (hankekg's graphs have none)
+        yield result, SH.focusNode, URIRef(row.focus) if _IRI_LIKE.match(row.focus) else BNode(row.focus)
+        yield result, SH.resultMessage, Literal(row.message)
         if _IRI_LIKE.match(row.shape):
-            g.add((result, SH.sourceShape, URIRef(row.shape)))
+            yield result, SH.sourceShape, URIRef(row.shape)
         if row.path is not None and _IRI_LIKE.match(row.path):
-            g.add((result, SH.resultPath, URIRef(row.path)))
+            yield result, SH.resultPath, URIRef(row.path)
         if row.value is not None:
-            g.add((result, SH.value, URIRef(row.value) if _IRI_LIKE.match(row.value) else Literal(row.value)))
+            yield result, SH.value, URIRef(row.value) if _IRI_LIKE.match(row.value) else Literal(row.value)
+
+
+def report_graph(conforms: bool, rows: tuple[ResultRow, ...]) -> Graph:
+    """:func:`report_triples` as an rdflib graph."""
+    g = Graph()
+    g.bind("sh", SH)
+    for triple in report_triples(conforms, rows):
+        g.add(triple)
     return g
+
+
+def report_turtle(conforms: bool, rows: tuple[ResultRow, ...]) -> bytes:
+    """:func:`report_triples` as Turtle, written by pyoxigraph (rdflib's Turtle writer takes
+    minutes for the ~800,000 triples of 100,000 results)."""
+    import pyoxigraph as ox
+
+    from hankekg.publish.dumps import nt_term
+
+    def term(t) -> str:
+        return f"_:{t}" if isinstance(t, BNode) else nt_term(t)
+
+    lines = "".join(f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in report_triples(conforms, rows))
+    # lenient: a focus node or value need not be an absolute IRI (a row states what it was given)
+    quads = ox.parse(lines.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return ox.serialize(quads, format=ox.RdfFormat.TURTLE,
+                        prefixes={"sh": str(SH), "rdf": str(RDF)})
 
 
 def _n3(term) -> str:
