@@ -18,19 +18,30 @@ literals of different datatypes:
   literal written as an explicit value object (no native JSON numbers, whose round trip
   is not canonical).
 
+The dump set (:func:`write_dumps`) is written as a stream: each dump goes straight into a
+file (a :class:`DumpTarget`, in a publish the temporary files of
+:mod:`hankekg.publish.run`), made from the graphs' sorted lines and from the N-Triples dump
+already written, never held whole in memory; the ``.gz`` files are made by reading the
+plain files back, in threads. :func:`dump_files` writes the same bytes into memory, for
+small graphs and tests.
+
 hankekg mints no blank nodes; the writers refuse one rather than give it an unstable label.
 """
 
 from __future__ import annotations
 
 import gzip
+import heapq
 import io
+import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -193,26 +204,141 @@ def dump_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Turtle and TriG, written by pyoxigraph from sorted N-Triples
+# Sorted lines, streamed
 # ---------------------------------------------------------------------------------------
+
+BLOCK_LINES = 8192
+"""Lines joined into one write (about a megabyte of N-Triples)."""
+
+LineSource = bytes | Callable[[], Iterable[bytes]]
+"""One graph's sorted canonical N-Triples: its bytes, or a function giving its lines (each
+with its newline) afresh on every call, such as :meth:`hankekg.rdf.sink.Graphs.lines`."""
+
+
+def source_lines(source: LineSource) -> Iterator[bytes]:
+    """The lines of a :data:`LineSource`, each with its newline, one at a time."""
+    if isinstance(source, bytes):
+        return iter(io.BytesIO(source))  # shares the bytes; yields line by line
+    return iter(source())
+
+
+def merge_lines(*sources: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of several sorted line iterators merged in order, each distinct line once."""
+    last = None
+    for line in heapq.merge(*sources):
+        if line != last:
+            yield line
+            last = line
+
+
+def line_blocks(lines: Iterable[bytes], size: int = BLOCK_LINES) -> Iterator[bytes]:
+    """``lines`` joined ``size`` at a time (the last block may be shorter; no empty block)."""
+    lines = iter(lines)
+    while block := b"".join(itertools.islice(lines, size)):
+        yield block
+
+
+class ChunkReader(io.RawIOBase):
+    """A readable binary stream over an iterator of byte chunks, for a parser that reads files."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        super().__init__()
+        self._chunks = iter(chunks)
+        self._view = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not len(self._view):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._view = memoryview(chunk)
+        n = min(len(buffer), len(self._view))
+        buffer[:n] = self._view[:n]
+        self._view = self._view[n:]
+        return n
+
+
+def _parse_ntriples(nt: bytes | Path):
+    """pyoxigraph's N-Triples parser over bytes or a file."""
+    import pyoxigraph as ox
+
+    if isinstance(nt, Path):
+        return ox.parse(path=nt, format=ox.RdfFormat.N_TRIPLES)
+    return ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+
+
+# ---------------------------------------------------------------------------------------
+# N-Triples, Turtle and TriG (written by pyoxigraph from sorted N-Triples)
+# ---------------------------------------------------------------------------------------
+
+class PrefixScan:
+    """Which prefixes' namespaces occur in N-Triples read block by block.
+
+    A prefix counts as used when some IRI starts with its namespace (``<`` + namespace
+    occurs); blocks must end at line ends (an IRI never spans lines).
+    """
+
+    def __init__(self, prefixes: Mapping[str, str]):
+        self.prefixes = {p: str(ns) for p, ns in sorted(prefixes.items())}
+        self._missing = {p: f"<{ns}".encode() for p, ns in self.prefixes.items()}
+
+    def scan(self, block: bytes) -> None:
+        for prefix, needle in list(self._missing.items()):
+            if needle in block:
+                del self._missing[prefix]
+
+    def used(self) -> dict[str, str]:
+        """The prefixes seen so far, sorted by prefix."""
+        return {p: ns for p, ns in self.prefixes.items() if p not in self._missing}
+
 
 def used_prefixes(nt: bytes, prefixes: Mapping[str, str]) -> dict[str, str]:
     """The prefixes whose namespace some IRI of ``nt`` starts with, sorted by prefix."""
-    return {p: str(ns) for p, ns in sorted(prefixes.items()) if f"<{ns}".encode() in nt}
+    scan = PrefixScan(prefixes)
+    scan.scan(nt)
+    return scan.used()
 
 
-def turtle_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
-    """Sorted canonical N-Triples (:func:`ntriples_bytes`) as Turtle, by pyoxigraph's writer.
+def stream_ntriples(lines: Iterable[bytes], out: BinaryIO, prefixes: Mapping[str, str]) -> dict[str, str]:
+    """Write sorted canonical N-Triples lines to ``out`` a block at a time.
+
+    Returns:
+        The prefixes of ``prefixes`` the lines use (as :func:`used_prefixes`), for the
+        Turtle and TriG written from the same triples.
+    """
+    scan = PrefixScan(prefixes)
+    for block in line_blocks(lines):
+        out.write(block)
+        scan.scan(block)
+    return scan.used()
+
+
+def stream_turtle(nt: bytes | Path, out: BinaryIO, prefixes: Mapping[str, str]) -> None:
+    """Sorted canonical N-Triples (bytes or a file) as Turtle into ``out``, by pyoxigraph's writer.
 
     pyoxigraph writes triples in the order it reads them, grouping a subject's consecutive
     triples (``;``) and a predicate's consecutive objects (``,``): from sorted lines, one block
     per subject, everything in canonical order, the same bytes for the same triples.
+
+    Args:
+        nt: the N-Triples.
+        out: a binary writer.
+        prefixes: the prefixes to declare (those the triples use, :func:`used_prefixes`).
     """
     import pyoxigraph as ox
 
-    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE,
-                        prefixes=used_prefixes(nt, prefixes or dump_prefixes()))
+    ox.serialize(_parse_ntriples(nt), out, format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+
+
+def turtle_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """Sorted canonical N-Triples (:func:`ntriples_bytes`) as Turtle (see :func:`stream_turtle`);
+    of ``prefixes`` (default :func:`dump_prefixes`) those used are declared."""
+    buf = io.BytesIO()
+    stream_turtle(nt, buf, used_prefixes(nt, prefixes or dump_prefixes()))
+    return buf.getvalue()
 
 
 def sorted_turtle_bytes(graph: Triples, prefixes: Mapping[str, str] | None = None) -> bytes:
@@ -225,27 +351,43 @@ def sorted_turtle_bytes(graph: Triples, prefixes: Mapping[str, str] | None = Non
     return turtle_from_ntriples(ntriples_bytes(graph), prefixes)
 
 
-def trig_from_ntriples(graphs: Mapping[URIRef, bytes], prefixes: Mapping[str, str] | None = None) -> bytes:
-    """Named graphs given as sorted N-Triples, as TriG: graphs sorted by IRI, each written like
-    :func:`turtle_from_ntriples`; empty graphs are left out."""
+def _nquads_blocks(graphs: Mapping[URIRef, LineSource]) -> Iterator[bytes]:
+    """Each graph's lines as N-Quads blocks, graphs sorted by IRI, each graph read only when its
+    turn comes. A canonical line ends in its only `` .\\n`` (a newline inside a literal is
+    escaped), so the graph name goes in by one replace per block."""
+    for name in sorted(graphs):
+        suffix = f" <{name}> .\n".encode()
+        for block in line_blocks(source_lines(graphs[name])):
+            yield block.replace(b" .\n", suffix)
+
+
+def stream_trig(graphs: Mapping[URIRef, LineSource], out: BinaryIO, prefixes: Mapping[str, str]) -> None:
+    """Named graphs given as sorted N-Triples, as TriG into ``out``: graphs sorted by IRI, each
+    written like :func:`stream_turtle`; empty graphs are left out.
+
+    Args:
+        graphs: graph IRI → its lines (:data:`LineSource`).
+        out: a binary writer.
+        prefixes: the prefixes to declare (those some graph uses).
+    """
     import pyoxigraph as ox
 
-    names = sorted(name for name, data in graphs.items() if data)
+    quads = ox.parse(ChunkReader(_nquads_blocks(graphs)), format=ox.RdfFormat.N_QUADS)
+    ox.serialize(quads, out, format=ox.RdfFormat.TRIG, prefixes=dict(prefixes))
 
-    def quads():
-        for name in names:
-            node = ox.NamedNode(str(name))
-            for t in ox.parse(graphs[name], format=ox.RdfFormat.N_TRIPLES):
-                yield ox.Quad(t.subject, t.predicate, t.object, node)
 
-    used: dict[str, str] = {}
-    for name in names:
-        used |= used_prefixes(graphs[name], prefixes or dump_prefixes())
-    return ox.serialize(quads(), format=ox.RdfFormat.TRIG, prefixes=dict(sorted(used.items())))
+def trig_from_ntriples(graphs: Mapping[URIRef, bytes], prefixes: Mapping[str, str] | None = None) -> bytes:
+    """Named graphs given as sorted N-Triples bytes, as TriG (see :func:`stream_trig`)."""
+    scan = PrefixScan(prefixes or dump_prefixes())
+    for data in graphs.values():
+        scan.scan(data)
+    buf = io.BytesIO()
+    stream_trig(graphs, buf, scan.used())
+    return buf.getvalue()
 
 
 def trig_bytes(graphs: Mapping[URIRef, Triples], prefixes: Mapping[str, str] | None = None) -> bytes:
-    """Named graphs as TriG (see :func:`trig_from_ntriples`)."""
+    """Named graphs as TriG (see :func:`stream_trig`)."""
     return trig_from_ntriples({name: ntriples_bytes(g) for name, g in graphs.items()}, prefixes)
 
 
@@ -312,37 +454,52 @@ def _jsonld_value(term, pm: Prefixes):
     return term.value
 
 
-def jsonld_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> dict:
-    """Sorted canonical N-Triples (:func:`ntriples_bytes`) as a JSON-LD document with its
-    context inline (see the module docstring), read by pyoxigraph's parser.
+def jsonld_nodes(triples: Iterable, prefixes: Prefixes) -> Iterator[dict]:
+    """One JSON-LD node object per subject of pyoxigraph ``triples`` read from sorted canonical
+    N-Triples: a subject's triples are consecutive there, so each node is finished when the
+    next subject starts, its values in canonical order, the nodes in the order of the lines.
 
-    The lines are in (subject, predicate, object) order, so each node's values come in
-    canonical order and the nodes in order of their IRIs.
+    Raises:
+        HankekgError: when the triples are not in sorted order (a subject met again later).
     """
     import pyoxigraph as ox
 
-    prefixes = prefixes or dump_prefixes()
-    pm = Prefixes(prefixes)
     aliases = {iri: term for term, iri in TERMS.items()}
-    nodes: dict[str, dict] = {}
-    for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES):
+    node: dict | None = None
+    subject = last_head = None
+    for t in triples:
         s = t.subject.value
-        node = nodes.get(s)
-        if node is None:
-            node = nodes[s] = {"@id": pm.compact(s) or s}
+        if s != subject:
+            if node is not None:
+                yield node
+            # Sorted lines give strictly growing "<subject> " heads (no IRI holds '>' or ' ').
+            head = f"<{s}> "
+            if last_head is not None and head <= last_head:
+                raise HankekgError(f"JSON-LD from unsorted N-Triples: {s} met again after {subject}")
+            subject, last_head = s, head
+            node = {"@id": prefixes.compact(s) or s}
         p, o = t.predicate.value, t.object
         if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
-            key, value = "@type", aliases.get(o.value) or pm.compact(o.value) or o.value
+            key, value = "@type", aliases.get(o.value) or prefixes.compact(o.value) or o.value
         else:
-            key = aliases.get(p) or pm.compact(p) or p
-            value = _jsonld_value(o, pm)
+            key = aliases.get(p) or prefixes.compact(p) or p
+            value = _jsonld_value(o, prefixes)
         if key in node:
             if not isinstance(node[key], list):
                 node[key] = [node[key]]
             node[key].append(value)
         else:
             node[key] = value
-    return {"@context": jsonld_context(prefixes), "@graph": list(nodes.values())}
+    if node is not None:
+        yield node
+
+
+def jsonld_from_ntriples(nt: bytes, prefixes: Mapping[str, str] | None = None) -> dict:
+    """Sorted canonical N-Triples (:func:`ntriples_bytes`) as a JSON-LD document with its
+    context inline (see the module docstring), read by pyoxigraph's parser (see :func:`jsonld_nodes`)."""
+    prefixes = prefixes or dump_prefixes()
+    nodes = list(jsonld_nodes(_parse_ntriples(nt), Prefixes(prefixes)))
+    return {"@context": jsonld_context(prefixes), "@graph": nodes}
 
 
 def jsonld_document(graph: Triples, prefixes: Mapping[str, str] | None = None) -> dict:
@@ -355,6 +512,21 @@ def json_bytes(data) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+def _compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _write_jsonld_nodes(context: dict, nodes: Iterable[dict], out: BinaryIO) -> None:
+    """The JSON-LD document layout of :func:`jsonld_document_bytes`, written node by node."""
+    out.write(f'{{"@context":{_compact_json(context)},\n"@graph":[\n'.encode())
+    texts = (_compact_json(node) for node in nodes)
+    separator = ""
+    while batch := list(itertools.islice(texts, 1024)):
+        out.write((separator + ",\n".join(batch)).encode("utf-8"))
+        separator = ",\n"
+    out.write(b"\n]}\n")
+
+
 def jsonld_document_bytes(document: dict) -> bytes:
     """A JSON-LD document as deterministic JSON with one node of ``@graph`` a line.
 
@@ -362,12 +534,21 @@ def jsonld_document_bytes(document: dict) -> bytes:
     encoder (an indented document goes through its pure-Python encoder, ten times slower
     on a large graph), so the dump still diffs node by node.
     """
-    def compact(value) -> str:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    buf = io.BytesIO()
+    _write_jsonld_nodes(document["@context"], document["@graph"], buf)
+    return buf.getvalue()
 
-    head = compact(document["@context"])
-    nodes = ",\n".join(compact(node) for node in document["@graph"])
-    return f'{{"@context":{head},\n"@graph":[\n{nodes}\n]}}\n'.encode("utf-8")
+
+def stream_jsonld(nt: bytes | Path, out: BinaryIO, prefixes: Mapping[str, str]) -> None:
+    """Sorted canonical N-Triples (bytes or a file) as the JSON-LD dump into ``out``, a node at a
+    time: the bytes of :func:`jsonld_document_bytes` of :func:`jsonld_from_ntriples`.
+
+    Args:
+        nt: the N-Triples.
+        out: a binary writer.
+        prefixes: the prefix map (all of it goes into the context).
+    """
+    _write_jsonld_nodes(jsonld_context(prefixes), jsonld_nodes(_parse_ntriples(nt), Prefixes(prefixes)), out)
 
 
 def jsonld_bytes(graph: Triples, prefixes: Mapping[str, str] | None = None) -> bytes:
@@ -384,43 +565,138 @@ def context_bytes(prefixes: Mapping[str, str] | None = None) -> bytes:
 # The dump set
 # ---------------------------------------------------------------------------------------
 
+GZIP_BLOCK = 1 << 20
+"""Bytes read at a time when gzipping a written file."""
+
+
+def _gzip_writer(out: BinaryIO) -> gzip.GzipFile:
+    """A gzip stream into ``out`` with no name and no time in the header, level 6."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=6)
+
+
+def gzip_stream(source: BinaryIO, out: BinaryIO) -> None:
+    """Everything ``source`` reads, gzipped into ``out`` a block at a time (as :func:`gzip_bytes`:
+    deflate's output does not depend on how its input is cut)."""
+    with _gzip_writer(out) as packed:
+        while block := source.read(GZIP_BLOCK):
+            packed.write(block)
+
+
 def gzip_bytes(data: bytes) -> bytes:
     """``data`` gzipped with no name and no time in the header, so equal data give equal bytes."""
     buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as f:
+    with _gzip_writer(buf) as f:
         f.write(data)
     return buf.getvalue()
 
 
 DUMP_NAME = "hankekg"
 DUMP_FORMATS = ("ttl", "nt", "jsonld", "trig")
+DUMP_FILES = tuple(f"{DUMP_NAME}.{fmt}{gz}" for fmt in DUMP_FORMATS for gz in ("", ".gz"))
+"""The dump file names, each format followed by its ``.gz``."""
 CONTEXT_FILE = "context.jsonld"
+
+
+class DumpTarget(Protocol):
+    """Where :func:`write_dumps` writes: files by name, each created once, readable once written.
+
+    ``create`` may be called from several threads at once (the ``.gz`` files are made in threads).
+    """
+
+    def create(self, name: str) -> AbstractContextManager[BinaryIO]:
+        """A binary writer for file ``name``; the file is written when the context ends without error."""
+        ...
+
+    def source(self, name: str) -> bytes | Path:
+        """A written file to read back: its bytes, or the path of a file holding them."""
+        ...
+
+
+class MemoryTarget:
+    """A :class:`DumpTarget` that keeps each file as bytes (``files``), for small graphs and tests."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    @contextmanager
+    def create(self, name: str) -> Iterator[BinaryIO]:
+        buf = io.BytesIO()
+        yield buf
+        self.files[name] = buf.getvalue()
+
+    def source(self, name: str) -> bytes | Path:
+        return self.files[name]
+
+
+def _gzip_file(target: DumpTarget, name: str) -> None:
+    """``name.gz`` of the already written ``name`` of ``target``."""
+    source = target.source(name)
+    with target.create(name + ".gz") as out:
+        if isinstance(source, Path):
+            with open(source, "rb") as f:
+                gzip_stream(f, out)
+        else:
+            gzip_stream(io.BytesIO(source), out)
+
+
+def write_dumps(graphs: Mapping[URIRef, LineSource], target: DumpTarget,
+                prefixes: Mapping[str, str] | None = None, *, gzip_workers: int = 2) -> tuple[str, ...]:
+    """Write every dump into ``target``: hankekg.{nt,ttl,jsonld,trig}, each also ``.gz``, and context.jsonld.
+
+    Nothing is held whole: the N-Triples dump is written from the graphs' lines merged in
+    order; Turtle and JSON-LD are written from that file by pyoxigraph's parser, TriG from
+    the graphs' lines one graph at a time; each ``.gz`` is made by reading its plain file
+    back, in a thread (zlib lets go of the GIL), while the next dump is written.
+
+    Args:
+        graphs: the named graphs (graph IRI → sorted canonical N-Triples, :data:`LineSource`);
+            Turtle, N-Triples and JSON-LD hold their union, TriG keeps them apart.
+        target: where the files go.
+        prefixes: the prefix map (default :func:`dump_prefixes`).
+        gzip_workers: threads gzipping.
+
+    Returns:
+        The names written.
+    """
+    prefixes = prefixes or dump_prefixes()
+    nt, ttl, jsonld, trig = (f"{DUMP_NAME}.{fmt}" for fmt in ("nt", "ttl", "jsonld", "trig"))
+    with ThreadPoolExecutor(max_workers=gzip_workers) as pool:
+        jobs: list[Future] = []
+        try:
+            with target.create(nt) as out:
+                used = stream_ntriples(merge_lines(*(source_lines(g) for g in graphs.values())), out, prefixes)
+            jobs.append(pool.submit(_gzip_file, target, nt))
+            with target.create(ttl) as out:
+                stream_turtle(target.source(nt), out, used)
+            jobs.append(pool.submit(_gzip_file, target, ttl))
+            with target.create(jsonld) as out:
+                stream_jsonld(target.source(nt), out, prefixes)
+            jobs.append(pool.submit(_gzip_file, target, jsonld))
+            with target.create(trig) as out:
+                stream_trig(graphs, out, used)
+            jobs.append(pool.submit(_gzip_file, target, trig))
+            with target.create(CONTEXT_FILE) as out:
+                out.write(context_bytes(prefixes))
+            for job in jobs:
+                job.result()
+        except BaseException:
+            for job in jobs:
+                job.cancel()  # the pool still waits for the ones running
+            raise
+    return (*DUMP_FILES, CONTEXT_FILE)
 
 
 def dump_files(graphs: Mapping[URIRef, bytes | Triples],
                prefixes: Mapping[str, str] | None = None) -> dict[str, bytes]:
-    """Every dump, by file name: hankekg.{ttl,nt,jsonld,trig}, each also ``.gz``, and context.jsonld.
+    """Every dump, by file name, in memory: what :func:`write_dumps` writes.
 
     Args:
         graphs: the named graphs (graph IRI → sorted canonical N-Triples bytes, as
-            :class:`hankekg.rdf.sink.Graphs` holds them, or any triples); Turtle, N-Triples
-            and JSON-LD hold their union, TriG keeps them apart.
+            :class:`hankekg.rdf.sink.Graphs` holds them, or any triples).
         prefixes: the prefix map (default :func:`dump_prefixes`).
     """
-    from hankekg.rdf.sink import merge_sorted
-
-    prefixes = prefixes or dump_prefixes()
-    nts = {name: g if isinstance(g, bytes) else ntriples_bytes(g) for name, g in graphs.items()}
-    nt = b"".join(merge_sorted(nts.values()))
-    plain = {
-        f"{DUMP_NAME}.ttl": turtle_from_ntriples(nt, prefixes),
-        f"{DUMP_NAME}.nt": nt,
-        f"{DUMP_NAME}.jsonld": jsonld_document_bytes(jsonld_from_ntriples(nt, prefixes)),
-        f"{DUMP_NAME}.trig": trig_from_ntriples(nts, prefixes),
-    }
-    files = dict(plain)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # zlib lets go of the GIL
-        for name, packed in zip(plain, pool.map(gzip_bytes, plain.values()), strict=True):
-            files[name + ".gz"] = packed
-    files[CONTEXT_FILE] = context_bytes(prefixes)
-    return files
+    target = MemoryTarget()
+    write_dumps({name: g if isinstance(g, bytes) else ntriples_bytes(g) for name, g in graphs.items()},
+                target, prefixes)
+    plain = [f"{DUMP_NAME}.{fmt}" for fmt in DUMP_FORMATS]
+    return {name: target.files[name] for name in [*plain, *(n + ".gz" for n in plain), CONTEXT_FILE]}

@@ -14,6 +14,15 @@ What :func:`publish` writes into ``out``::
 The dumps, the .gz files, context.jsonld and ontology/ are byte-identical for the same
 build input and settings; void.ttl, manifest.json and SHA256SUMS change with the build time.
 
+Streamed: no dump is ever held whole in memory. Each is written straight into its temporary
+file (:func:`hankekg.publish.dumps.write_dumps`, from the graphs' sorted lines and the
+N-Triples file already written), its size and SHA-256 counted as the bytes go out; each
+``.gz`` is made by reading its plain file back, in a thread; the statistics of void.ttl
+are counted over the graphs' lines in one pass. The graphs are read only through
+``Graphs.lines`` and ``Graphs.union_lines`` (:mod:`hankekg.rdf.sink`); beyond what those
+iterators hold, memory stays bounded by the distinct objects the statistics count (a
+digest each) and a few blocks of a megabyte.
+
 Atomic: every file is first written to a dot-prefixed temporary name in its own folder
 (``.NAME.publish-XXXX.tmp``) and fsynced; only when all are written is each renamed into
 place, the manifest and SHA256SUMS last, then the folders are fsynced. A publish killed
@@ -35,20 +44,29 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from hankekg.iris import Minter
 from hankekg.namespaces import DEFAULT_DATA_BASE
 from hankekg.pipeline import BuildResult
-from hankekg.query.endpoint import split_userinfo
-from hankekg.publish.dumps import dump_files, dump_prefixes, json_bytes, sorted_turtle_bytes
+from hankekg.publish.dumps import (
+    DUMP_FILES,
+    dump_prefixes,
+    json_bytes,
+    ntriples_bytes,
+    sorted_turtle_bytes,
+    write_dumps,
+)
 from hankekg.publish.ontology_docs import ontology_files
 from hankekg.publish.void import (
     CC_BY_4,
@@ -61,8 +79,10 @@ from hankekg.publish.void import (
     describe,
     iso_time,
     media_type,
-    statistics,
+    statistics_of_lines,
+    survey_graphs,
 )
+from hankekg.query.endpoint import split_userinfo
 from hankekg.rdf.mapping import DATA_GRAPH, LINKS_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
 
 log = logging.getLogger(__name__)
@@ -109,23 +129,42 @@ class PublishResult:
         return self.out / name
 
 
-def _info(data: bytes) -> FileInfo:
-    return FileInfo(len(data), hashlib.sha256(data).hexdigest())
-
-
-def manifest_bytes(files: Mapping[str, bytes], dataset: str, now: datetime) -> bytes:
+def manifest_bytes(files: Mapping[str, FileInfo], dataset: str, now: datetime) -> bytes:
     """manifest.json: the dataset, the publish time, and per file its bytes, SHA-256 and media type."""
     return json_bytes({
         "dataset": dataset,
         "published": iso_time(now),
-        "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                         "media_type": media_type(name)} for name, data in sorted(files.items())},
+        "files": {name: {"bytes": info.size, "sha256": info.sha256, "media_type": media_type(name)}
+                  for name, info in sorted(files.items())},
     })
 
 
-def sha256sums_bytes(files: Mapping[str, bytes]) -> bytes:
+def sha256sums_bytes(files: Mapping[str, FileInfo]) -> bytes:
     """SHA256SUMS in the format of ``sha256sum`` (checked with ``sha256sum -c SHA256SUMS``)."""
-    return "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(files.items())).encode("ascii")
+    return "".join(f"{info.sha256}  {name}\n" for name, info in sorted(files.items())).encode("ascii")
+
+
+class HashingWriter:
+    """A binary writer that passes every write on to ``raw``, counting and hashing the bytes."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.size = 0
+        self._sha256 = hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.raw.write(data)
+        self._sha256.update(data)
+        n = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+        self.size += n
+        return n
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def info(self) -> FileInfo:
+        """Size and SHA-256 of what was written so far."""
+        return FileInfo(self.size, self._sha256.hexdigest())
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -159,6 +198,85 @@ def _locked(out: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+class Staging:
+    """Files of one publish written to temporary names in ``out``, renamed into place by :meth:`commit`.
+
+    A :class:`hankekg.publish.dumps.DumpTarget`: ``create`` may run in several threads.
+    Each file is written to ``.NAME.publish-XXXX.tmp`` in its own folder, through a
+    :class:`HashingWriter` (``info`` holds its size and SHA-256 once written), flushed,
+    fsynced and made world-readable; then, with ``HANKEKG_PUBLISH_PAUSE`` set, publish
+    sleeps that many seconds.
+
+    Args:
+        out: the output folder.
+        pause: seconds to sleep after each file (fault injection for tests).
+    """
+
+    BUFFER = 1 << 20
+
+    def __init__(self, out: Path, pause: float = 0.0):
+        self.out = out
+        self.pause = pause
+        self.info: dict[str, FileInfo] = {}
+        self._temps: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def create(self, name: str) -> Iterator[HashingWriter]:
+        target = self.out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.publish-", suffix=".tmp", dir=target.parent)
+        with self._lock:
+            if name in self._temps:
+                os.close(fd)
+                os.unlink(tmp)
+                raise ValueError(f"{name} is written twice in one publish")
+            self._temps[name] = Path(tmp)
+        with os.fdopen(fd, "wb", buffering=self.BUFFER) as f:
+            writer = HashingWriter(f)
+            yield writer
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        with self._lock:
+            self.info[name] = writer.info()
+        if self.pause:
+            time.sleep(self.pause)
+
+    def put(self, name: str, data: bytes) -> None:
+        """Write a small file whole."""
+        with self.create(name) as f:
+            f.write(data)
+
+    def source(self, name: str) -> Path:
+        """The temporary file of ``name``, once written (to read it back)."""
+        if name not in self.info:
+            raise KeyError(f"{name} is not written yet")
+        return self._temps[name]
+
+    def commit(self, last: tuple[str, ...] = ()) -> None:
+        """Rename every file into place, ``last`` after all others in this order, then fsync the folders."""
+        missing = sorted(set(self._temps) - set(self.info))
+        if missing:
+            raise RuntimeError(f"not all files were written: {missing}")
+        order = [n for n in sorted(self._temps) if n not in last] + [n for n in last if n in self._temps]
+        for name in order:
+            os.replace(self._temps[name], self.out / name)
+        for folder in sorted({(self.out / n).parent for n in order}):
+            _fsync_dir(folder)
+        self._temps.clear()
+
+    def discard(self) -> None:
+        """Remove every temporary file not yet renamed."""
+        for tmp in self._temps.values():
+            tmp.unlink(missing_ok=True)
+        self._temps.clear()
+
+
+def _pause() -> float:
+    return float(os.environ.get(PAUSE_ENV) or 0)
+
+
 def write_all(out: Path, files: Mapping[str, bytes], last: tuple[str, ...] = ()) -> None:
     """Write ``files`` (relative path → bytes) into ``out``: all to temporary files first, then renamed.
 
@@ -167,29 +285,13 @@ def write_all(out: Path, files: Mapping[str, bytes], last: tuple[str, ...] = ())
         files: what to write.
         last: paths renamed after all others (the manifest), in this order.
     """
-    pause = float(os.environ.get(PAUSE_ENV) or 0)
-    order = [n for n in sorted(files) if n not in last] + [n for n in last if n in files]
-    staged: list[tuple[str, Path]] = []
+    staging = Staging(out, _pause())
     try:
-        for name in order:
-            target = out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.publish-", suffix=".tmp", dir=target.parent)
-            staged.append((name, Path(tmp)))
-            with os.fdopen(fd, "wb") as f:
-                f.write(files[name])
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o644)
-            if pause:
-                time.sleep(pause)
-        for name, tmp in staged:
-            os.replace(tmp, out / name)
-        for folder in sorted({(out / n).parent for n in order}):
-            _fsync_dir(folder)
+        for name in [n for n in sorted(files) if n not in last] + [n for n in last if n in files]:
+            staging.put(name, files[name])
+        staging.commit(last)
     except BaseException:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
+        staging.discard()
         raise
 
 
@@ -229,30 +331,38 @@ def publish(
             log.warning("left the user name and password out of the endpoint named in void.ttl")
     settings = Settings(base=base, download_base=download_base, endpoint=endpoint, licence=licence,
                         publisher=publisher)
-    graphs: dict[URIRef, bytes] = {g: result.graphs.ntriples.get(g, b"") for g in PUBLISHED_GRAPHS}
+    # Each graph as a function giving its sorted lines afresh: nothing here holds a graph whole.
+    graphs = {g: partial(result.graphs.lines, g) for g in PUBLISHED_GRAPHS}
     sources = {"cards": len(result.outcomes), "eura2014": len(result.records)}
     prefixes = dump_prefixes(VOID_PREFIXES)
-    dump_names = [f"hankekg.{fmt}{gz}" for fmt in ("ttl", "nt", "jsonld", "trig") for gz in ("", ".gz")]
+    dump_names = list(DUMP_FILES)
 
-    stats = statistics(result.graphs.union_ntriples())
-    core = describe(graphs, settings, dump_names, sources=sources, data_graph=DATA_GRAPH, stats=stats)
-    files = dump_files({**graphs, VOID_GRAPH: core}, prefixes)
-    files.update(ontology_files(Graph().parse(data=graphs[ONTOLOGY_GRAPH], format="nt")))
-    full = describe(graphs, settings, dump_names, sources=sources, data_graph=DATA_GRAPH,
-                    files={n: _info(files[n]) for n in dump_names}, now=now, stats=stats)
-    files[VOID_FILE] = sorted_turtle_bytes(full, prefixes)
-    listed = dict(files)
-    files[MANIFEST] = manifest_bytes(listed, str(Minter(base).dataset()), now)
-    files[SHA256SUMS] = sha256sums_bytes(listed)
+    survey = survey_graphs(graphs, Minter(base), data_graph=DATA_GRAPH,
+                           stats=statistics_of_lines(result.graphs.union_lines()))
+    core = describe(graphs, settings, dump_names, sources=sources, survey=survey)
+    ontology = Graph().parse(data=b"".join(result.graphs.lines(ONTOLOGY_GRAPH)), format="nt")
 
     with _locked(out):
         clean_stale(out)
-        write_all(out, files, last=(MANIFEST, SHA256SUMS))
+        staging = Staging(out, _pause())
+        try:
+            write_dumps({**graphs, VOID_GRAPH: ntriples_bytes(core)}, staging, prefixes)
+            for name, data in ontology_files(ontology).items():
+                staging.put(name, data)
+            full = describe(graphs, settings, dump_names, sources=sources, survey=survey,
+                            files={n: staging.info[n] for n in dump_names}, now=now)
+            staging.put(VOID_FILE, sorted_turtle_bytes(full, prefixes))
+            listed = dict(staging.info)
+            staging.put(MANIFEST, manifest_bytes(listed, str(Minter(base).dataset()), now))
+            staging.put(SHA256SUMS, sha256sums_bytes(listed))
+            staging.commit(last=(MANIFEST, SHA256SUMS))
+        except BaseException:
+            staging.discard()
+            raise
     seconds = time.perf_counter() - started
-    log.info("published %d files into %s in %.2f s", len(files), out, seconds)
+    log.info("published %d files into %s in %.2f s", len(listed) + 2, out, seconds)
     return PublishResult(
         out=out,
-        files=tuple(PublishedFile(n, len(d), hashlib.sha256(d).hexdigest(), media_type(n))
-                    for n, d in sorted(listed.items())),
+        files=tuple(PublishedFile(n, info.size, info.sha256, media_type(n)) for n, info in sorted(listed.items())),
         manifest=out / MANIFEST, void=out / VOID_FILE, seconds=seconds,
     )

@@ -37,19 +37,30 @@ IRIs made here (all below the dataset IRI, from stable keys): ``dataset/class/<p
 
 from __future__ import annotations
 
+import io
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import blake2b
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
+from hankekg.errors import HankekgError
 from hankekg.iris import Minter
 from hankekg.namespaces import DEFAULT_DATA_BASE, EURIO, HK
-from hankekg.publish.dumps import Prefixes, dump_prefixes, nt_term, ntriples_bytes
+from hankekg.publish.dumps import (
+    LineSource,
+    Prefixes,
+    dump_prefixes,
+    merge_lines,
+    nt_term,
+    ntriples_bytes,
+    source_lines,
+)
 from hankekg.rdf.mapping import GRAPH_BASE, LINKS_GRAPH
 
 log = logging.getLogger(__name__)
@@ -156,45 +167,108 @@ class Statistics:
 
 def statistics(triples: Iterable[tuple] | bytes) -> Statistics:
     """Count ``triples`` (rdflib triples, or sorted canonical N-Triples bytes); duplicates,
-    also by canonical form, are counted once."""
+    also by canonical form, are counted once (see :func:`statistics_of_lines`)."""
     nt = triples if isinstance(triples, bytes) else ntriples_bytes(triples)
-    subjects: set[bytes] = set()
+    return statistics_of_lines(io.BytesIO(nt))
+
+
+def statistics_of_lines(lines: Iterable[bytes]) -> Statistics:
+    """Count sorted canonical N-Triples lines (with or without their newlines), read once.
+
+    Sorted lines keep each subject's triples together, so subjects, typed entities and the
+    instances of each class are counted as the lines go by; only the distinct objects are
+    kept in a set, each object of 16 bytes or more by its 128-bit BLAKE2b digest (a
+    collision is beyond reach: about 10^-26 for ten million objects), so the set stays a few
+    dozen bytes an object however long the literals. A line equal to the one before is
+    counted once.
+
+    Raises:
+        HankekgError: when the lines are not sorted.
+    """
     objects: set[bytes] = set()
-    typed: set[bytes] = set()
-    instances: dict[bytes, set[bytes]] = {}
     per_property: Counter = Counter()
+    per_class: Counter = Counter()
     rdf_type = nt_term(RDF.type).encode()
-    count = 0
-    last = None
-    for line in nt.splitlines():
-        if line == last or not line:
+    count = subjects = entities = 0
+    last = subject = None
+    typed = False
+    for line in lines:
+        if not line.endswith(b"\n"):
+            line += b"\n"
+        if line == last or line == b"\n":
             continue
+        if last is not None and line < last:
+            raise HankekgError(f"statistics need sorted N-Triples: {line[:80]!r} after {last[:80]!r}")
         last = line
         count += 1
-        s, p, o = line[:-2].split(b" ", 2)
-        subjects.add(s)
-        objects.add(o)
+        s, p, o = line.split(b" ", 2)
+        o = o[:-3]  # the " .\n" that ends the line
+        if s != subject:
+            subject, typed = s, False
+            subjects += 1
+        objects.add(o if len(o) < 16 else blake2b(o, digest_size=16).digest())
         per_property[p] += 1
         if p == rdf_type and o.startswith(b"<"):
-            typed.add(s)
-            instances.setdefault(o, set()).add(s)
+            per_class[o] += 1  # each (subject, class) line is met once
+            if not typed:
+                typed = True
+                entities += 1
 
     def iri(term: bytes) -> str:
         return term[1:-1].decode("utf-8")
 
     return Statistics(
-        triples=count, entities=len(typed), classes=len(instances), properties=len(per_property),
-        distinct_subjects=len(subjects), distinct_objects=len(objects),
-        class_entities=dict(sorted((iri(c), len(v)) for c, v in instances.items())),
+        triples=count, entities=entities, classes=len(per_class), properties=len(per_property),
+        distinct_subjects=subjects, distinct_objects=len(objects),
+        class_entities=dict(sorted((iri(c), n) for c, n in per_class.items())),
         property_triples=dict(sorted((iri(p), n) for p, n in per_property.items())),
     )
 
 
-def subjects_of_type(nt: bytes, cls: URIRef) -> list[URIRef]:
-    """The subjects typed ``cls`` in sorted canonical N-Triples, sorted."""
-    tail = f" {nt_term(RDF.type)} {nt_term(cls)} .".encode()
+def _lines(nt: bytes | Iterable[bytes]) -> Iterable[bytes]:
+    return io.BytesIO(nt) if isinstance(nt, bytes) else nt
+
+
+def _type_tail(cls: URIRef) -> bytes:
+    return f" {nt_term(RDF.type)} {nt_term(cls)} .".encode()
+
+
+def subjects_of_type(nt: bytes | Iterable[bytes], cls: URIRef) -> list[URIRef]:
+    """The subjects typed ``cls`` in sorted canonical N-Triples (bytes or lines), sorted."""
+    tail = _type_tail(cls)
     return sorted(URIRef(line.split(b" ", 1)[0][1:-1].decode("utf-8"))
-                  for line in nt.splitlines() if line.endswith(tail) and line.startswith(b"<"))
+                  for line in _lines(nt) if line.rstrip(b"\n").endswith(tail) and line.startswith(b"<"))
+
+
+EXAMPLE_CLASSES = (EURIO.Project, EURIO.Organisation, HK.TargetGroup, HK.Output)
+SEED_PROJECT = "S21684"
+
+
+def example_resources(data: Graph | bytes | Iterable[bytes], minter: Minter) -> list[URIRef]:
+    """A few typical resources: project S21684 (else the first project), and the first
+    organisation, target group and output by IRI (from a graph, or sorted N-Triples as bytes
+    or lines, read once)."""
+    nt = ntriples_bytes(data) if isinstance(data, Graph) else data
+    marker = f" {nt_term(RDF.type)} <".encode()
+    tails = {_type_tail(cls): cls for cls in EXAMPLE_CLASSES}
+    first: dict[URIRef, str] = {}
+    seed = str(minter.project(SEED_PROJECT))
+    seed_found = False
+    for line in _lines(nt):
+        if marker not in line or not line.startswith(b"<"):
+            continue
+        line = line.rstrip(b"\n")
+        cls = next((c for tail, c in tails.items() if line.endswith(tail)), None)
+        if cls is None:
+            continue
+        subject = line.split(b" ", 1)[0][1:-1].decode("utf-8")
+        if cls == EURIO.Project and subject == seed:
+            seed_found = True
+        if cls not in first or subject < first[cls]:
+            first[cls] = subject
+    if seed_found:
+        first[EURIO.Project] = seed
+    return [URIRef(first[cls]) for cls in EXAMPLE_CLASSES if cls in first]
 
 
 def iso_time(moment: datetime) -> str:
@@ -219,26 +293,64 @@ def vocabulary(iri: str, namespaces: Iterable[str]) -> str:
     return iri[: cut + 1]
 
 
-def example_resources(data: Graph | bytes, minter: Minter) -> list[URIRef]:
-    """A few typical resources: project S21684 (else the first project), and the first
-    organisation, target group and output by IRI (from a graph or sorted N-Triples)."""
-    nt = data if isinstance(data, bytes) else ntriples_bytes(data)
-    examples = []
-    seed = minter.project("S21684")
-    projects = subjects_of_type(nt, EURIO.Project)
-    if seed in projects:
-        examples.append(seed)
-    elif projects:
-        examples.append(projects[0])
-    for cls in (EURIO.Organisation, HK.TargetGroup, HK.Output):
-        found = subjects_of_type(nt, cls)
-        if found:
-            examples.append(found[0])
-    return examples
+@dataclass(frozen=True)
+class Survey:
+    """What the description says about the graphs' contents, read from them once.
+
+    Attributes:
+        stats: :func:`statistics` of the union of the graphs.
+        examples: :func:`example_resources`.
+        linksets: the link sets of the links graph (subjects typed ``void:Linkset``), sorted.
+        linkset_lines: the links graph's triples about those link sets, as N-Triples.
+    """
+
+    stats: Statistics
+    examples: list[URIRef]
+    linksets: list[URIRef]
+    linkset_lines: bytes
+
+
+def survey_graphs(
+    graphs: Mapping[URIRef, Graph | LineSource],
+    minter: Minter,
+    *,
+    data_graph: URIRef | None = None,
+    stats: Statistics | None = None,
+) -> Survey:
+    """Read what :func:`describe` needs from ``graphs``, streaming their lines.
+
+    Args:
+        graphs: the graphs described, by IRI: rdflib graphs, sorted canonical N-Triples
+            bytes, or functions giving their lines (:data:`hankekg.publish.dumps.LineSource`).
+        minter: the IRIs of the build (for the seed project of the examples).
+        data_graph: the graph to take example resources from (default: the union).
+        stats: the statistics of the union, when already counted.
+    """
+    sources = {name: ntriples_bytes(g) if isinstance(g, Graph) else g for name, g in graphs.items()}
+
+    def union() -> Iterable[bytes]:
+        return merge_lines(*(source_lines(src) for src in sources.values()))
+
+    if stats is None:
+        stats = statistics_of_lines(union())
+    if data_graph is not None and data_graph in sources:
+        examples = example_resources(source_lines(sources[data_graph]), minter)
+    elif data_graph is not None:
+        examples = []
+    else:
+        examples = example_resources(union(), minter)
+    linksets: list[URIRef] = []
+    about = b""
+    if LINKS_GRAPH in sources:
+        linksets = subjects_of_type(source_lines(sources[LINKS_GRAPH]), VOID.Linkset)
+        heads = {f"<{s}> ".encode() for s in linksets}
+        about = b"".join(line if line.endswith(b"\n") else line + b"\n"
+                         for line in source_lines(sources[LINKS_GRAPH]) if line[:line.find(b" ") + 1] in heads)
+    return Survey(stats=stats, examples=examples, linksets=linksets, linkset_lines=about)
 
 
 def describe(
-    graphs: Mapping[URIRef, Graph | bytes],
+    graphs: Mapping[URIRef, Graph | LineSource],
     settings: Settings,
     dump_names: Iterable[str],
     *,
@@ -247,11 +359,13 @@ def describe(
     now: datetime | None = None,
     data_graph: URIRef | None = None,
     stats: Statistics | None = None,
+    survey: Survey | None = None,
 ) -> Graph:
     """The dataset description of ``graphs``.
 
     Args:
-        graphs: the graphs described (data, provenance, links, ontology), by IRI.
+        graphs: the graphs described (data, provenance, links, ontology), by IRI: rdflib
+            graphs, sorted canonical N-Triples bytes, or functions giving their lines.
         settings: base, download base, endpoint, licence, publisher.
         dump_names: the dump file names, one distribution each.
         sources: how many cards and registry pages were read (``{"cards": n, "eura2014": m}``).
@@ -259,6 +373,8 @@ def describe(
         now: the build time (dct:issued, dct:modified); given only for ``void.ttl``.
         data_graph: the graph to take example resources from (default: all of ``graphs``).
         stats: :func:`statistics` of the union of ``graphs``, when already counted.
+        survey: :func:`survey_graphs` of ``graphs``, when already read (``graphs``,
+            ``data_graph`` and ``stats`` are then not looked at).
     """
     minter = Minter(settings.base)
     ds = minter.dataset()
@@ -272,11 +388,8 @@ def describe(
     def sub(*parts: str) -> URIRef:
         return URIRef(str(ds) + "/" + "/".join(parts))
 
-    from hankekg.rdf.sink import merge_sorted
-
-    nts = {name: g if isinstance(g, bytes) else ntriples_bytes(g) for name, g in graphs.items()}
-    union = b"".join(merge_sorted(nts.values()))
-    stats = stats or statistics(union)
+    survey = survey or survey_graphs(graphs, minter, data_graph=data_graph, stats=stats)
+    stats = survey.stats
 
     add(ds, RDF.type, VOID.Dataset)
     add(ds, RDF.type, DCAT.Dataset)
@@ -349,11 +462,10 @@ def describe(
     for ns in sorted({vocabulary(t, namespaces) for t in [*stats.class_entities, *stats.property_triples]}):
         add(ds, VOID.vocabulary, URIRef(ns))
 
-    for example in example_resources(nts[data_graph] if data_graph is not None else union, minter):
+    for example in survey.examples:
         add(ds, VOID.exampleResource, example)
-    if LINKS_GRAPH in nts:
-        for linkset in subjects_of_type(nts[LINKS_GRAPH], VOID.Linkset):
-            add(ds, VOID.subset, linkset)
+    for linkset in survey.linksets:
+        add(ds, VOID.subset, linkset)
     if settings.endpoint:
         add(ds, VOID.sparqlEndpoint, URIRef(settings.endpoint))
 
@@ -385,11 +497,9 @@ def describe(
         stamp = Literal(iso_time(now), datatype=XSD.dateTime)
         add(ds, DCTERMS.issued, stamp)
         add(ds, DCTERMS.modified, stamp)
-    if LINKS_GRAPH in nts and (files is not None or now is not None):
+    if survey.linkset_lines and (files is not None or now is not None):
         # void.ttl stands alone: it repeats the link set descriptions of the links graph.
-        linksets = {f"<{s}> ".encode() for s in subjects_of_type(nts[LINKS_GRAPH], VOID.Linkset)}
-        about = b"".join(line + b"\n" for line in nts[LINKS_GRAPH].splitlines() if line[:line.find(b" ") + 1] in linksets)
-        for triple in Graph().parse(data=about, format="nt"):
+        for triple in Graph().parse(data=survey.linkset_lines, format="nt"):
             add(*triple)
     log.debug("dataset description: %d triples", len(g))
     return g

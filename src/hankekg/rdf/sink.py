@@ -17,6 +17,7 @@ that order) and the rdflib ``Dataset`` that small-data consumers (the site, test
 from __future__ import annotations
 
 import heapq
+import io
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -200,7 +201,7 @@ class Graphs:
         """One graph's sorted lines (each with its newline); none for a graph not built."""
         part = self._parts.get(name, b"")
         if isinstance(part, bytes):
-            return iter(part.splitlines(keepends=True))
+            return iter(io.BytesIO(part))  # line by line, without a list of every line
         return _file_lines(part)
 
     def union_lines(self) -> Iterator[bytes]:
