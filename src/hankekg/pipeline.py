@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -168,6 +169,8 @@ class BuildResult:
         link_counts: links made per link set.
         cache_stats: hits and misses of the card cache, when one was used.
         timings: seconds per stage.
+        peaks_mb: the peak resident memory of this process (MB) by the end of each stage
+            (it only grows; worker processes are not in it).
     """
 
     outcomes: list[CardOutcome]
@@ -180,6 +183,7 @@ class BuildResult:
     link_counts: dict[str, int] = field(default_factory=dict)
     cache_stats: object | None = None  # hankekg.cache.CacheStats when a card cache was used
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    peaks_mb: dict[str, float] = field(default_factory=dict)  # peak memory of this process by each stage's end
 
     @property
     def dataset(self) -> Dataset:
@@ -444,16 +448,28 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory so far, in MB (0 where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
 class _Stopwatch:
-    """Seconds per build stage, in the order the stages ran."""
+    """Seconds per build stage, in the order the stages ran, and the peak memory so far."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
         self._last = time.perf_counter()
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self.peak_mb[stage] = _peak_mb()
         self._last = now
 
 
@@ -524,4 +540,4 @@ def build(
         outcome = validate(graphs.union_ntriples(), ontology_included=True, workers=workers)
     clock.lap("validate")
     return BuildResult(outcomes, graphs, outcome, problems, records, projects, organisations, link_counts,
-                       cache_stats, clock.seconds)
+                       cache_stats, clock.seconds, clock.peak_mb)
