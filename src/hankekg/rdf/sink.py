@@ -35,34 +35,39 @@ def nt_line(triple: tuple) -> str:
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
 
 
-SPILL_LINES = 1_000_000
-"""Lines a graph holds in memory before it writes them out as a sorted run (when the
-dataset has a spill folder): about 250 MB of lines."""
+SPILL_CHARS = 100_000_000
+"""Characters of lines a graph holds in memory before it writes them out as a sorted run
+(when the dataset has a spill folder): about 150 MB with the strings' overhead. Counted in
+characters, not lines: a card's original text is one line of several kilobytes."""
 
 
 class LineGraph:
     """One named graph being built: a set of canonical N-Triples lines.
 
     Takes rdflib triples (``add``, ``in``) like the part of ``rdflib.Graph`` the mapper uses.
-    With a spill folder, every ``limit`` distinct lines are written out as one sorted run
-    file and the set starts again; ``in`` then no longer sees the lines written out, so it
-    refuses to answer.
+    With a spill folder, whenever the set holds ``limit`` characters of lines they are
+    written out as one sorted run file and the set starts again; ``in`` then no longer sees
+    the lines written out, so it refuses to answer.
     """
 
-    __slots__ = ("identifier", "lines", "runs", "_spill", "_limit")
+    __slots__ = ("identifier", "lines", "runs", "_spill", "_limit", "_chars")
 
-    def __init__(self, identifier: URIRef, spill: Path | None = None, limit: int = SPILL_LINES):
+    def __init__(self, identifier: URIRef, spill: Path | None = None, limit: int = SPILL_CHARS):
         self.identifier = identifier
         self.lines: set[str] = set()
         self.runs: list[Path] = []
         self._spill = spill
         self._limit = limit
+        self._chars = 0
 
     def add(self, triple: tuple) -> None:
+        line = nt_line(triple)
         lines = self.lines
-        lines.add(nt_line(triple))
-        if self._spill is not None and len(lines) >= self._limit:
-            self._write_run()
+        if line not in lines:
+            lines.add(line)
+            self._chars += len(line)
+            if self._spill is not None and self._chars >= self._limit:
+                self._write_run()
 
     def _write_run(self) -> None:
         path = self._spill / f"run-{id(self):x}-{len(self.runs):05d}.nt"
@@ -70,6 +75,7 @@ class LineGraph:
             out.writelines(line.encode("utf-8") for line in sorted(self.lines))
         self.runs.append(path)
         self.lines = set()
+        self._chars = 0
 
     def __contains__(self, triple: tuple) -> bool:
         if self.runs:
@@ -108,16 +114,18 @@ class LineDataset:
 
     Args:
         spill: a temporary folder for sorted runs of lines: with it, no graph holds more than
-            ``limit`` lines in memory (a build of 100,000 projects has 8.8 million), and
-            the finished graphs are files in it. Without it everything stays in memory.
-        limit: lines a graph holds before writing a run (default :data:`SPILL_LINES`).
+            ``limit`` characters of lines in memory (a build of 100,000 projects has 8.8
+            million lines, 2 GB), and the finished graphs are files in it. Without it
+            everything stays in memory.
+        limit: characters of lines a graph holds before writing a run (default
+            :data:`SPILL_CHARS`).
     """
 
     def __init__(self, spill: TemporaryDirectory | None = None, limit: int | None = None) -> None:
         self._graphs: dict[URIRef, LineGraph] = {}
         self._workdir = spill
         self._spill = Path(spill.name) if spill is not None else None
-        self._limit = limit or SPILL_LINES
+        self._limit = limit or SPILL_CHARS
 
     def graph(self, identifier: URIRef) -> LineGraph:
         if identifier not in self._graphs:
