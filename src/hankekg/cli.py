@@ -23,6 +23,9 @@ from hankekg import __version__
 from hankekg.errors import HankekgError
 from hankekg.namespaces import DEFAULT_DATA_BASE
 
+PROBLEMS_SHOWN = 50
+"""Problems the build lists on the terminal; report/problems.csv has them all."""
+
 app = typer.Typer(
     name="hankekg",
     help=(
@@ -211,12 +214,20 @@ def _print_summary(result, s: dict, out_dir: Path) -> None:
     out.print(table)
     failures = result.failures
     if failures or result.problems:
-        out.print(f"\n[bold]problems[/] ({len(failures) + len(result.problems)}):")
-        for _, error in failures:
-            out.print(f"  [red]error[/]   {error}", highlight=False)
-        for p in result.problems:
+        total = len(failures) + len(result.problems)
+        out.print(f"\n[bold]problems[/] ({total}):")
+        lines = [f"  [red]error[/]   {error}" for _, error in failures]
+        # errors first: a long list of warnings must not hide them
+        for p in sorted(result.problems, key=lambda p: p.severity != "error"):
+            if len(lines) >= PROBLEMS_SHOWN:
+                break
             colour = "red" if p.severity == "error" else "yellow"
-            out.print(f"  [{colour}]{p.severity:<7}[/] {p}", highlight=False)
+            lines.append(f"  [{colour}]{p.severity:<7}[/] {p}")
+        for line in lines[:PROBLEMS_SHOWN]:
+            out.print(line, highlight=False)
+        if total > PROBLEMS_SHOWN:
+            out.print(f"  … and {total - PROBLEMS_SHOWN} more: every one is in {out_dir / 'report' / 'problems.csv'}",
+                      highlight=False)
     for row in result.validation.violations[:20]:
         out.print(f"  [red]violation[/] {row.focus} {row.path or ''}: {row.message}", highlight=False)
 

@@ -51,3 +51,21 @@ def test_build_of_a_missing_folder_is_an_error(tmp_path):
     proc = run_cli("build", str(tmp_path / "nothing"), "--out", str(tmp_path / "dist"))
     assert proc.returncode == 2
     assert "nothing" in proc.stderr
+
+
+def test_build_lists_the_first_fifty_problems_and_says_where_the_rest_are(tmp_path):
+    # 53 files that are not cards: 53 errors, of which the terminal shows 50
+    cards = tmp_path / "data" / "cards"
+    cards.mkdir(parents=True)
+    for n in range(53):
+        (cards / f"junk-{n:02d}.txt").write_text("this is not a project card\n" * 3, encoding="utf-8")
+    out = tmp_path / "dist"
+    proc = run_cli("build", str(tmp_path / "data"), "--out", str(out), "--no-site", "--no-cache")
+    assert proc.returncode == 2, proc.stderr
+    text = proc.stdout + proc.stderr
+    assert "problems (53):" in text
+    shown = [line for line in text.splitlines() if line.startswith("  error")]
+    assert len(shown) == 50
+    assert "… and 3 more" in text and "problems.csv" in text
+    rows = (out / "report" / "problems.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 1 + 53
