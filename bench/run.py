@@ -160,7 +160,10 @@ def report(results: dict[int, list[dict]], command: str, started: str) -> str:
     out += [f"- {k} {v}" for k, v in versions().items()]
     out += ["", "Every job runs in a fresh interpreter; *peak* is `ru_maxrss` of that process at the end of "
             "the stage (it only grows, so within one job it includes the earlier stages; children such as "
-            "`oxigraph load` are measured separately). Corpus: `hankekg synth --n N --seed 1`.", ""]
+            "`oxigraph load` are measured separately). The indented stage rows of `command` come from "
+            "the command's own report/timings.json, and their peak is that of its main process by the "
+            "end of the stage (worker processes are smaller; the command row gives the largest process). "
+            "Corpus: `hankekg synth --n N --seed 1`.", ""]
     for n, rows in sorted(results.items()):
         out += [f"## N = {n:,}", ""]
         sizes = _get(rows, "build", "sizes")
@@ -176,8 +179,8 @@ def report(results: dict[int, list[dict]], command: str, started: str) -> str:
             if r["stage"] in MARKERS or r["stage"].startswith("query "):
                 continue
             notes = ", ".join(f"{k}={v}" for k, v in r.items()
-                              if k not in ("job", "stage", "seconds", "maxrss_mb"))
-            mem = _fmt(r.get("child_maxrss_mb") or r["maxrss_mb"] or None, "mb")
+                              if k not in ("job", "stage", "seconds", "maxrss_mb", "stage_peak_mb", "note"))
+            mem = _fmt(r.get("stage_peak_mb") or r.get("child_maxrss_mb") or r["maxrss_mb"] or None, "mb")
             out.append(f"| {r['job']} | {r['stage']} | {_fmt(r['seconds'])} | {mem} | {notes} |")
         for r in rows:
             if r["stage"] in ("parallel-identity", "incremental-identity"):

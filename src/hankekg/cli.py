@@ -168,6 +168,7 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
                 nonlocal clock
                 now = time.perf_counter()
                 result.timings[stage] = now - clock
+                result.peaks_mb[stage] = pipeline._peak_mb()
                 clock = now
 
             progress.update(task, description="publishing", current="dumps")
@@ -182,10 +183,22 @@ def _build_and_publish(data_dir: Path, out_dir: Path, base: str, endpoint: str |
                 lap("site")
             write_html_report(result, port, out_dir / "report", site_href="../site/index.html" if site else None)
             lap("report")
+            _write_timings(result, out_dir / "report" / "timings.json")
     except HankekgError as error:
         raise _fail(error) from error
     _print_summary(result, summary, out_dir)
     raise typer.Exit(result.exit_code)
+
+
+def _write_timings(result, path: Path) -> None:
+    """report/timings.json: seconds and peak memory (MB, this process) by the end of each stage."""
+    import json
+
+    from hankekg.publish.files import write_text_atomic
+
+    data = {"seconds": {k: round(v, 3) for k, v in result.timings.items()},
+            "peak_mb": {k: round(v, 1) for k, v in result.peaks_mb.items()}}
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _print_summary(result, s: dict, out_dir: Path) -> None:

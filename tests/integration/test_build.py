@@ -176,3 +176,15 @@ def test_a_cached_rebuild_reuses_cards_and_gives_the_same_bytes(tmp_path):
     assert "1 reused, 0 read afresh" in second.stdout
     for name in ("hankekg.ttl", "hankekg.nt", "hankekg.trig", "hankekg.jsonld"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_build_writes_the_seconds_and_memory_of_each_stage(built):
+    import json
+
+    out, proc = built
+    data = json.loads((out / "report" / "timings.json").read_text(encoding="utf-8"))
+    stages = ["read cards", "read registry", "merge and map", "validate", "dumps", "site", "report"]  # with the site
+    assert list(data["seconds"]) == stages and list(data["peak_mb"]) == stages
+    assert all(v >= 0 for v in data["seconds"].values())
+    peaks = list(data["peak_mb"].values())
+    assert peaks == sorted(peaks) and peaks[0] > 10  # a peak only grows; a Python process is over 10 MB

@@ -16,6 +16,8 @@ Files (all UTF-8; CSV with a header row):
 - ``coverage.csv``     link coverage: projects with a registry record or a Kohesio match, organisations
   with a business ID, target groups with a YSO match, outputs with an ISBN
 - ``summary.json``     the counts of the terminal summary
+
+(``hankekg build`` adds ``timings.json``: the seconds and peak memory of each stage.)
 """
 
 from __future__ import annotations
