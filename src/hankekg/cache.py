@@ -12,8 +12,9 @@ per card and independent of the others, so its result is kept: one JSON file per
 
 Entries are written atomically (temporary file, fsync, rename): a crash leaves either the
 old entry or the new one. A card that fails to read is never cached (its error is
-recomputed each time). :func:`read_cards` returns exactly what
-:func:`hankekg.pipeline.read_cards` returns; the cards it misses are read in one batch
+recomputed each time). :func:`read_cards` returns what
+:func:`hankekg.pipeline.read_cards` returns (equal outcomes, each card packed as the
+build keeps it); the cards it misses are read in one batch
 (by the build's process pool), so a fully warm read does not open Voikko at all.
 
 :func:`hankekg.pipeline.build` takes a ``cache_dir`` and uses this cache for the read
