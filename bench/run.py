@@ -1,8 +1,8 @@
 """Benchmark the build on synthetic corpora and write bench/results.md.
 
-    .venv/bin/python bench/run.py                       # N = 1,000 and 10,000
-    .venv/bin/python bench/run.py --n 1000 10000 100000 # 100,000 is opt-in: it takes long
-    .venv/bin/python bench/run.py --n 100000 --jobs command build store floor
+    .venv/bin/python bench/run.py                       # N = 1,000 and 10,000 (make bench)
+    .venv/bin/python bench/run.py --n 100000 --jobs command store floor --repeat 3
+    .venv/bin/python bench/run.py --report-only --n 1000 10000 100000   # (make bench-100k)
 
 For each N: a corpus is generated (``hankekg.synth``, seed 1) under bench/.work/ unless it
 is there already, then each job of bench/stages.py runs in a fresh interpreter (so the
@@ -152,8 +152,8 @@ def _command(rows):
 
 def report(results: dict[int, list[dict]], command: str, started: str) -> str:
     out = ["# Benchmark results", "",
-           f"Produced by `{command}` on {started} (UTC). Regenerate with `make bench`; N = 100,000 with "
-           "`.venv/bin/python bench/run.py --n 1000 10000 100000`.", ""]
+           f"Produced by `{command}` on {started} (UTC). Regenerate with `make bench` (N = 1,000 and "
+           "10,000), then `make bench-100k` (adds N = 100,000).", ""]
     m = machine()
     out += ["## Machine and versions", "",
             f"- {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB memory, Python {m['python']}, {m['os']}"]
