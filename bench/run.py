@@ -245,6 +245,12 @@ def main() -> int:
                         help="write results.md from bench/.work/N/results.jsonl of an earlier run")
     args = parser.parse_args()
     if args.report_only:
+        found = [n for n in args.n if (WORK / str(n) / "results.jsonl").exists()]
+        for n in sorted(set(args.n) - set(found)):
+            print(f"no results for N = {n} (bench/.work/{n}/results.jsonl): run make bench first", file=sys.stderr)
+        if not found:
+            return 1
+        args.n = found
         results = {n: [json.loads(line) for line in open(WORK / str(n) / "results.jsonl", encoding="utf-8")]
                    for n in args.n}
         text = report(results, "python bench/run.py " + " ".join(a for a in sys.argv[1:] if a != "--report-only"),
