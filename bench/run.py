@@ -241,6 +241,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
     parser.add_argument("--append-notes", type=Path, default=ROOT / "bench" / "analysis.md",
                         help="a Markdown file appended to results.md (default: bench/analysis.md)")
+    parser.add_argument("--replace-jobs", action="store_true",
+                        help="keep the rows of the other jobs from an earlier run of this N and replace "
+                             "only those of --jobs")
     parser.add_argument("--report-only", action="store_true",
                         help="write results.md from bench/.work/N/results.jsonl of an earlier run")
     args = parser.parse_args()
@@ -269,11 +272,16 @@ def main() -> int:
         work = WORK / str(n)
         work.mkdir(parents=True, exist_ok=True)
         rows: list[dict] = []
+        log_path = work / "results.jsonl"
+        if args.replace_jobs and log_path.exists():  # keep the other jobs' rows of an earlier run
+            rows = [row for row in map(json.loads, log_path.read_text(encoding="utf-8").splitlines())
+                    if row["job"] not in args.jobs]
+            log_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         extra = ["--repeat", str(args.repeat), "--repeat-slow", str(args.repeat_slow),
                  "--workers", *map(str, args.workers),
                  "--rdflib-queries" if n <= args.rdflib_queries_up_to else "--no-rdflib-queries",
                  "--identity" if n <= args.identity_up_to else "--no-identity"]
-        with open(work / "results.jsonl", "w", encoding="utf-8") as log:
+        with open(log_path, "a" if args.replace_jobs else "w", encoding="utf-8") as log:
             for job in args.jobs:
                 print(f"N={n}: {job}", flush=True)
                 rows += run_job(job, data, work, extra, log, args.naive_limit if job == "naive" else None)
