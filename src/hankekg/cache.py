@@ -32,7 +32,6 @@ from pathlib import Path
 
 from hankekg import __version__
 from hankekg.cards.codec import card_from_bytes, card_to_bytes
-from hankekg.errors import HankekgError
 from hankekg.publish.files import write_atomic
 
 log = logging.getLogger(__name__)

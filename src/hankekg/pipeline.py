@@ -56,11 +56,11 @@ class CardOutcome:
     """What became of one card file: a card, or the error that stopped it.
 
     A build keeps its cards *packed* (:meth:`packed`: the lossless JSON of
-    :mod:`hankekg.cards.codec`, compressed: ~5 KB a card where the objects take ~30 KB, so
-    100,000 cards fit in memory); ``card`` then unpacks a
-    fresh copy on each access. What the report counts is at hand without unpacking:
-    ``code``, ``source``, ``encoding``, ``problems`` and the numbers of ``repairs``,
-    ``unmapped`` and ``garbage`` lines.
+    :mod:`hankekg.cards.codec`, compressed: ~5 KB a card where the objects take ~30 KB,
+    so 100,000 cards fit in memory); ``card`` then unpacks a fresh copy on each access.
+    What the report counts is at hand without unpacking: ``code``, ``source``,
+    ``encoding``, ``problems`` and the numbers of ``repairs``, ``unmapped`` and
+    ``garbage`` lines.
     """
 
     __slots__ = ("path", "error", "code", "source", "encoding", "problems", "repairs", "unmapped",
@@ -386,9 +386,9 @@ def build_graph(
     """Map projects to the named graphs (data, provenance, links and ontology).
 
     With ``spill`` (a folder), a graph of more than :data:`hankekg.rdf.sink.SPILL_CHARS`
-    characters of N-Triples is written out in sorted runs under a temporary folder in it and finished as a
-    file there, so memory stays bounded whatever the number of projects; the result is
-    the same.
+    characters of N-Triples is written out in sorted runs under a temporary folder in it
+    and finished as a file there, so memory stays bounded whatever the number of projects;
+    the result is the same.
     """
     dataset, index, mapper = _mapper(resolver, base, kohesio, spill)
     index.learn(projects)
@@ -545,8 +545,8 @@ def build(
     clock.lap("merge and map")
     _give_back_memory()
     problems.extend(org_problems)
-    for outcome in outcomes:
-        problems.extend(outcome.problems)
+    for card_outcome in outcomes:
+        problems.extend(card_outcome.problems)
     for record in good_records:
         problems.extend(record.problems)
     if graphs.on_disk:  # a big build: the validator reads the union from a file

@@ -12,9 +12,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import RDF, SH
+from tests.support import REPO, SEED, run_cli
 
 from hankekg import paths
-from tests.support import REPO, SEED, run_cli
 
 PREFIXES = """
 PREFIX eurio: <http://data.europa.eu/s66#>
@@ -181,7 +181,7 @@ def test_a_cached_rebuild_reuses_cards_and_gives_the_same_bytes(tmp_path):
 def test_build_writes_the_seconds_and_memory_of_each_stage(built):
     import json
 
-    out, proc = built
+    out, _ = built
     data = json.loads((out / "report" / "timings.json").read_text(encoding="utf-8"))
     stages = ["read cards", "read registry", "merge and map", "validate", "dumps", "site", "report"]  # with the site
     assert list(data["seconds"]) == stages and list(data["peak_mb"]) == stages

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from multiprocessing.reduction import ForkingPickler
 import re
 import shutil
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,7 @@ def test_one_pass_equals_merge_then_map(which, corpus, tmp_path):
 
 
 def test_text_free_keeps_the_facts_and_drops_the_texts(corpus):
-    outcomes, records, resolver, _ = _sources(corpus)
+    outcomes, _, resolver, _ = _sources(corpus)
     card = outcomes[0].card
     assert card.original and card.background and card.repairs
     slim = pipeline.text_free(pipeline.merge_projects([card], [], resolver, [])[0]).card

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from hankekg.cards.parse import parse_card
 from hankekg.registry.parse import read_registry_page
-from hankekg.synth import Generator, damage, generate, ytunnus as make_ytunnus
+from hankekg.synth import Generator, damage, generate
+from hankekg.synth import ytunnus as make_ytunnus
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -121,7 +122,7 @@ def test_codes_go_on_past_ninety_thousand_as_erdf_codes():
 
 def test_an_erdf_coded_card_reads_as_its_code(tmp_path, monkeypatch):
     # the 90,001st project is the first A-code: make it the first one generated
-    import hankekg.synth as synth
+    from hankekg import synth
 
     monkeypatch.setattr(synth, "PER_LETTER", 1)
     generate(2, 1, tmp_path)
