@@ -42,17 +42,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from hankekg.query import catalogue
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0–100), linear interpolation."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    k = (len(ordered) - 1) * q / 100
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+from queries import percentile  # bench/queries.py, beside this file
 
 
 def default_text(query: catalogue.Query) -> str:
