@@ -151,8 +151,13 @@ def _command(rows):
 
 
 def report(results: dict[int, list[dict]], command: str, started: str) -> str:
+    if "--report-only" in command:
+        produced = (f"Written by `{command}` from the results of earlier runs (bench/.work/N/results.jsonl, "
+                    f"the last of them ended {started} UTC).")
+    else:
+        produced = f"Produced by `{command}` on {started} (UTC)."
     out = ["# Benchmark results", "",
-           f"Produced by `{command}` on {started} (UTC). Regenerate with `make bench` (N = 1,000 and "
+           f"{produced} Regenerate with `make bench` (N = 1,000 and "
            "10,000), then `make bench-100k` (adds N = 100,000).", ""]
     m = machine()
     out += ["## Machine and versions", "",
@@ -256,8 +261,8 @@ def main() -> int:
         args.n = found
         results = {n: [json.loads(line) for line in open(WORK / str(n) / "results.jsonl", encoding="utf-8")]
                    for n in args.n}
-        text = report(results, "python bench/run.py " + " ".join(a for a in sys.argv[1:] if a != "--report-only"),
-                      datetime.fromtimestamp((WORK / str(args.n[0]) / "results.jsonl").stat().st_mtime,
+        text = report(results, "python bench/run.py " + " ".join(sys.argv[1:]),
+                      datetime.fromtimestamp(max((WORK / str(n) / "results.jsonl").stat().st_mtime for n in args.n),
                                              timezone.utc).strftime("%Y-%m-%d %H:%M"))
         if args.append_notes and args.append_notes.exists():
             text += "\n" + args.append_notes.read_text(encoding="utf-8")
